@@ -57,4 +57,34 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: '0201_model_builds_and_docs',
+    sql: `
+      create table meta.model_builds (
+        run_id varchar not null,
+        model varchar not null,
+        schema varchar not null,
+        materialized varchar not null,
+        rows bigint,
+        seconds double,
+        status varchar not null,
+        error varchar
+      );
+      create table meta.model_docs (
+        model varchar not null,
+        schema varchar not null,
+        layer varchar not null,
+        description varchar,
+        materialized varchar,
+        file varchar
+      );
+      create table meta.column_docs (
+        model varchar not null,
+        "column" varchar not null,
+        position integer not null,
+        data_type varchar,
+        description varchar
+      );
+    `,
+  },
 ];

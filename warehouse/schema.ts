@@ -46,7 +46,47 @@ export interface MigrationTable {
   applied_at: ColumnType<Date, Date | string, Date | string>;
 }
 
+/** One model (or seed) built by one `tributary build` run, failed ones included. */
+export interface ModelBuildTable {
+  run_id: string;
+  model: string;
+  schema: string;
+  /** 'table', 'view' or 'seed'. */
+  materialized: string;
+  /** Rows of a table; null for views (counting one would run it). */
+  rows: number | null;
+  seconds: number | null;
+  /** 'ok' or 'failed'. */
+  status: string;
+  error: string | null;
+}
+
+/** Every model and seed of the project with its YAML description; rewritten by each build (the data dictionary). */
+export interface ModelDocTable {
+  model: string;
+  schema: string;
+  /** 'staging', 'intermediate', 'marts' or 'seeds'. */
+  layer: string;
+  description: string | null;
+  materialized: string | null;
+  /** The model's file, relative to the project root. */
+  file: string | null;
+}
+
+/** Every column of every model as built, with its YAML description; rewritten by each build. */
+export interface ColumnDocTable {
+  model: string;
+  column: string;
+  /** 1-based, in the table's column order. */
+  position: number;
+  data_type: string | null;
+  description: string | null;
+}
+
 export interface WarehouseSchema {
+  'meta.model_builds': ModelBuildTable;
+  'meta.model_docs': ModelDocTable;
+  'meta.column_docs': ColumnDocTable;
   'meta.sync_state': SyncStateTable;
   'meta.sync_windows': SyncWindowTable;
   'meta.runs': RunTable;
