@@ -87,4 +87,43 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    // The Stripe extractor's raw tables (one per stream of extract/stripe/streams.ts, so models
+    // find them in a fresh warehouse) and the staging tables where a backfill's rows wait until
+    // the stream is complete. Streams added to the registry later get theirs at run time.
+    id: '0100_raw_stripe_staging',
+    sql: `
+      create schema if not exists raw_stripe_staging;
+      create table if not exists raw_stripe.account (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false);
+      create table if not exists raw_stripe.customers (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false);
+      create table if not exists raw_stripe.products (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false);
+      create table if not exists raw_stripe.prices (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false);
+      create table if not exists raw_stripe.coupons (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false);
+      create table if not exists raw_stripe.subscriptions (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false);
+      create table if not exists raw_stripe.invoices (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false);
+      create table if not exists raw_stripe.invoiceitems (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false);
+      create table if not exists raw_stripe.charges (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false);
+      create table if not exists raw_stripe.refunds (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false);
+      create table if not exists raw_stripe.disputes (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false);
+      create table if not exists raw_stripe.balance_transactions (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false);
+      create table if not exists raw_stripe.credit_notes (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false);
+      create table if not exists raw_stripe.payment_methods (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false);
+      create table if not exists raw_stripe.events (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false);
+      create table if not exists raw_stripe_staging.account (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
+      create table if not exists raw_stripe_staging.customers (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
+      create table if not exists raw_stripe_staging.products (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
+      create table if not exists raw_stripe_staging.prices (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
+      create table if not exists raw_stripe_staging.coupons (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
+      create table if not exists raw_stripe_staging.subscriptions (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
+      create table if not exists raw_stripe_staging.invoices (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
+      create table if not exists raw_stripe_staging.invoiceitems (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
+      create table if not exists raw_stripe_staging.charges (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
+      create table if not exists raw_stripe_staging.refunds (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
+      create table if not exists raw_stripe_staging.disputes (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
+      create table if not exists raw_stripe_staging.balance_transactions (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
+      create table if not exists raw_stripe_staging.credit_notes (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
+      create table if not exists raw_stripe_staging.payment_methods (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
+      create table if not exists raw_stripe_staging.events (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
+    `,
+  },
 ];

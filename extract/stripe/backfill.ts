@@ -1,0 +1,256 @@
+import type { Warehouse } from '../../warehouse/warehouse.js';
+import type { StripeObject, StripeReader } from './client.js';
+import { completeSubLists, embeddedRows, groupByStream, objectRow, PAGE_SIZE } from './objects.js';
+import type { RequestPool } from './pool.js';
+import type { ProgressListener, StreamSummary } from './progress.js';
+import { clearStaging, mergeStaging, rawRowCount, stageRows, type MergeCounts } from './rawTables.js';
+import { completeBackfill, planBackfill, planWindowRanges, readWindows, recordWindowPage, splitWindow, type BackfillWindow } from './state.js';
+import { listExpand, type StreamDefinition } from './streams.js';
+
+/**
+ * Backfill: a complete read of streams by `created` windows up to the server
+ * time T0 when it began. Windows of every stream run at once through the
+ * shared request pool; each page is staged together with its window's cursor
+ * in one transaction, so a killed run resumes where it stopped; a stream's
+ * staged rows reach its raw table in one transaction when its last window ends.
+ */
+export const DEFAULT_WINDOWS_PER_STREAM = 8;
+export const EVENT_RETENTION_SECONDS = 30 * 86_400;
+/** Without an account creation date, windows start this far back; the first window reaches down to 0 anyway. */
+const FALLBACK_HISTORY_SECONDS = 3 * 365 * 86_400;
+
+export interface StreamBackfill {
+  readonly definition: StreamDefinition;
+  readonly t0: number;
+  readonly mode: 'backfill' | 'resume';
+  readonly windows: BackfillWindow[];
+  readonly startedAtMs: number;
+  /** Read during this run. */
+  objects: number;
+  pages: number;
+}
+
+export interface BackfillContext {
+  readonly warehouse: Warehouse;
+  readonly reader: StripeReader;
+  readonly pool: RequestPool;
+  readonly runId: string;
+  readonly emit: ProgressListener;
+  /** Windows read at once; more than the pool size so sub-list bursts never leave slots idle. */
+  readonly activeWindowLimit: number;
+  /** Counts merged into streams filled by embedded copies (payment methods), per stream. */
+  readonly derivedCounts: Map<string, MergeCounts>;
+}
+
+/** Plans a fresh backfill of a stream (new windows, staging emptied) in one transaction. */
+export async function startBackfill(
+  warehouse: Warehouse,
+  definition: StreamDefinition,
+  options: { t0: number; accountCreated: number | undefined; runId: string; windowsPerStream?: number },
+): Promise<StreamBackfill> {
+  const { t0 } = options;
+  const count = options.windowsPerStream ?? DEFAULT_WINDOWS_PER_STREAM;
+  const ranges =
+    definition.history === 'last_30_days'
+      ? planWindowRanges(Math.max(t0 - EVENT_RETENTION_SECONDS, options.accountCreated ?? 0), t0, count, { openStart: false })
+      : planWindowRanges(options.accountCreated ?? t0 - FALLBACK_HISTORY_SECONDS, t0, count);
+  const windows = await warehouse.transaction(async (tx) => {
+    await clearStaging(tx, definition.name);
+    return planBackfill(tx.db, definition.name, { t0, ranges, runId: options.runId });
+  });
+  return { definition, t0, mode: 'backfill', windows, startedAtMs: Date.now(), objects: 0, pages: 0 };
+}
+
+/** Picks up a backfill a previous run left unfinished; undefined when it has no windows left to resume. */
+export async function resumeBackfill(warehouse: Warehouse, definition: StreamDefinition, t0: number): Promise<StreamBackfill | undefined> {
+  const windows = await readWindows(warehouse.db, definition.name);
+  if (windows.length === 0) return undefined;
+  return { definition, t0, mode: 'resume', windows, startedAtMs: Date.now(), objects: 0, pages: 0 };
+}
+
+/** Runs the backfills to their end; throws the first failure after the other windows have stopped. */
+export async function runBackfills(context: BackfillContext, backfills: readonly StreamBackfill[]): Promise<StreamSummary[]> {
+  const summaries: StreamSummary[] = [];
+  const state = { failure: undefined as unknown, failed: false };
+  const running = new Map<BackfillWindow, Promise<void>>();
+  const owner = new Map<BackfillWindow, StreamBackfill>();
+  for (const backfill of backfills) for (const window of backfill.windows) owner.set(window, backfill);
+  const completing = new Set<StreamBackfill>();
+
+  const queue = interleave(backfills.map((backfill) => backfill.windows.filter((window) => !window.done)));
+  for (const backfill of backfills) {
+    context.emit({ type: 'stream_started', stream: backfill.definition.name, mode: backfill.mode, windows: backfill.windows.length });
+  }
+
+  const finishStreamIfDone = async (backfill: StreamBackfill): Promise<void> => {
+    if (completing.has(backfill) || state.failed) return;
+    const open = backfill.windows.some((window) => !window.done || running.has(window));
+    if (open) return;
+    completing.add(backfill);
+    summaries.push(await completeStream(context, backfill));
+  };
+
+  const launch = (window: BackfillWindow): void => {
+    const backfill = owner.get(window)!;
+    const task = readWindow(context, backfill, window, () => state.failed)
+      .catch((error: unknown) => {
+        if (!state.failed) state.failure = error;
+        state.failed = true;
+      })
+      .finally(() => running.delete(window))
+      .then(() => finishStreamIfDone(backfill))
+      .catch((error: unknown) => {
+        if (!state.failed) state.failure = error;
+        state.failed = true;
+      });
+    running.set(window, task);
+  };
+
+  // Streams whose windows were all read before a previous run died only need their merge.
+  for (const backfill of backfills) {
+    if (backfill.windows.every((window) => window.done)) {
+      try {
+        await finishStreamIfDone(backfill);
+      } catch (error) {
+        state.failure = error;
+        state.failed = true;
+      }
+    }
+  }
+
+  while (!state.failed) {
+    while (running.size < context.activeWindowLimit && queue.length > 0) launch(queue.shift()!);
+    if (queue.length === 0 && running.size < context.activeWindowLimit) {
+      try {
+        await splitIdleCapacity(context, [...running.keys()], owner, context.activeWindowLimit - running.size, (window, backfill) => {
+          owner.set(window, backfill);
+          backfill.windows.push(window);
+          launch(window);
+        });
+      } catch (error) {
+        state.failure = error;
+        state.failed = true;
+        break;
+      }
+    }
+    if (running.size === 0) break;
+    // Wake when a window ends, or now and then to split a long window once its density is known.
+    await Promise.race([...running.values(), delay(250)]);
+  }
+  await Promise.allSettled([...running.values()]);
+  if (state.failed) throw state.failure;
+  return summaries;
+}
+
+async function readWindow(context: BackfillContext, backfill: StreamBackfill, window: BackfillWindow, stopped: () => boolean): Promise<void> {
+  const definition = backfill.definition;
+  const expand = listExpand(definition);
+  let startingAfter: string | undefined;
+  while (!window.done && !stopped()) {
+    const upper = window.cursor ?? window.hi;
+    const params: Record<string, unknown> = { limit: PAGE_SIZE, created: { gte: window.lo, lte: upper }, ...definition.listParams };
+    if (expand.length > 0) params['expand'] = expand;
+    if (startingAfter) params['starting_after'] = startingAfter;
+    const what = `${definition.name}: the page of objects created ${isoSecond(window.lo)} to ${isoSecond(upper)}${startingAfter ? ` after ${startingAfter}` : ''}`;
+    const page = await context.pool.run(() => context.reader.read(what, (api) => definition.list!(api, params)));
+    const objects: StripeObject[] = await Promise.all(page.data.map((object) => completeSubLists(context.reader, context.pool, definition, object)));
+    if (stopped()) return;
+    const syncedAt = new Date();
+    const rows = objects.map((object) => ({ stream: definition.name, row: objectRow(object, syncedAt) }));
+    const copies = objects.flatMap((object) => embeddedRows(definition, object, syncedAt));
+    const last = objects[objects.length - 1];
+    if (last) {
+      if (typeof last.created === 'number') window.cursor = last.created;
+      startingAfter = last.id;
+    }
+    window.pages++;
+    window.objects += objects.length;
+    window.done = !page.has_more || objects.length === 0;
+    await context.warehouse.transaction(async (tx) => {
+      for (const [stream, streamRows] of groupByStream([...rows, ...copies])) await stageRows(tx, stream, streamRows);
+      await recordWindowPage(tx.db, window);
+    });
+    backfill.objects += objects.length;
+    backfill.pages++;
+    context.emit({ type: 'stream_progress', stream: definition.name, objects: backfill.objects, pages: backfill.pages, requests: context.reader.stats.requests });
+  }
+}
+
+/**
+ * When windows run out while some are still long, splits the ones with the
+ * most left to read: the older half of what remains becomes a new window.
+ * Without this a stream whose objects crowd into its last window would read
+ * it page after page alone while the budget sits idle.
+ */
+async function splitIdleCapacity(
+  context: BackfillContext,
+  active: readonly BackfillWindow[],
+  owner: Map<BackfillWindow, StreamBackfill>,
+  slots: number,
+  start: (window: BackfillWindow, backfill: StreamBackfill) => void,
+): Promise<void> {
+  const candidates = active
+    .map((window) => ({ window, remaining: estimateRemaining(window) }))
+    .filter((candidate) => candidate.remaining >= 2 * PAGE_SIZE)
+    .sort((a, b) => b.remaining - a.remaining)
+    .slice(0, slots);
+  for (const { window } of candidates) {
+    const cursor = window.cursor!;
+    const mid = window.lo + Math.floor((cursor - window.lo) / 2);
+    const backfill = owner.get(window)!;
+    const lower = await context.warehouse.transaction(async (tx) => {
+      const created = await splitWindow(tx.db, window, mid);
+      // In memory within the transaction: a page commit queued behind it then finds the window under its new key.
+      window.lo = mid + 1;
+      return created;
+    });
+    start(lower, backfill);
+  }
+}
+
+/** Objects left in [lo, cursor], assuming the density read so far holds. */
+export function estimateRemaining(window: BackfillWindow): number {
+  if (window.done || window.cursor === null || window.objects === 0) return 0;
+  if (window.cursor - window.lo < 2) return 0;
+  const readSpan = Math.max(1, window.hi - window.cursor + 1);
+  return (window.objects / readSpan) * (window.cursor - window.lo);
+}
+
+async function completeStream(context: BackfillContext, backfill: StreamBackfill): Promise<StreamSummary> {
+  const definition = backfill.definition;
+  const syncedAt = new Date();
+  const counts = await context.warehouse.transaction(async (tx) => {
+    const merged = await mergeStaging(tx, definition.name, {
+      syncedAt,
+      ...(definition.listShowsAll ? { completeReadStartedAt: backfill.t0 } : {}),
+    });
+    for (const target of new Set(definition.embedded.map((copy) => copy.stream))) {
+      addCounts(context.derivedCounts, target, await mergeStaging(tx, target, { syncedAt }));
+    }
+    const objectCount = await rawRowCount(tx, definition.name);
+    await completeBackfill(tx.db, definition.name, { completedAt: context.reader.serverNow(), cursor: backfill.t0, runId: context.runId, objectCount, succeededAt: syncedAt });
+    return merged;
+  });
+  const seconds = (Date.now() - backfill.startedAtMs) / 1000;
+  context.emit({ type: 'stream_finished', stream: definition.name, mode: backfill.mode, counts, seconds, objects: backfill.objects, pages: backfill.pages });
+  return { stream: definition.name, mode: backfill.mode, ...counts, seconds, objects: backfill.objects, pages: backfill.pages };
+}
+
+export function addCounts(target: Map<string, MergeCounts>, stream: string, counts: MergeCounts): void {
+  const current = target.get(stream) ?? { new: 0, updated: 0, deleted: 0 };
+  target.set(stream, { new: current.new + counts.new, updated: current.updated + counts.updated, deleted: current.deleted + counts.deleted });
+}
+
+/** Round-robin over the streams' windows (newest first within each), so every stream starts early and shows its density. */
+function interleave<T>(lists: readonly (readonly T[])[]): T[] {
+  const out: T[] = [];
+  const longest = Math.max(0, ...lists.map((list) => list.length));
+  for (let i = 0; i < longest; i++) for (const list of lists) if (i < list.length) out.push(list[i]!);
+  return out;
+}
+
+function isoSecond(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
