@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { registerBuildCommand } from './build.js';
+import { registerExtract } from './extract.js';
 import { registerQueryCommand } from './query.js';
 import { registerTestCommand } from './test.js';
 
 /** Every subcommand, in the order `--help` lists them. Each file wires one command to the modules that do the work. */
 export const commands: ReadonlyArray<(program: Command) => void> = [
+  registerExtract,
   registerBuildCommand,
   registerTestCommand,
   registerQueryCommand,

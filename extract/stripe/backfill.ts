@@ -172,7 +172,15 @@ async function readWindow(context: BackfillContext, backfill: StreamBackfill, wi
     });
     backfill.objects += objects.length;
     backfill.pages++;
-    context.emit({ type: 'stream_progress', stream: definition.name, objects: backfill.objects, pages: backfill.pages, requests: context.reader.stats.requests });
+    context.emit({
+      type: 'stream_progress',
+      stream: definition.name,
+      objects: backfill.objects,
+      pages: backfill.pages,
+      requests: context.reader.stats.requests,
+      windowsDone: backfill.windows.filter((w) => w.done).length,
+      windows: backfill.windows.length,
+    });
   }
 }
 

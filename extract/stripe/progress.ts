@@ -8,7 +8,17 @@ export type StreamMode = 'backfill' | 'resume' | 'incremental';
 
 export type ExtractProgress =
   | { readonly type: 'stream_started'; readonly stream: string; readonly mode: StreamMode; readonly windows?: number }
-  | { readonly type: 'stream_progress'; readonly stream: string; readonly objects: number; readonly pages: number; readonly requests: number }
+  | {
+      readonly type: 'stream_progress';
+      readonly stream: string;
+      readonly objects: number;
+      readonly pages: number;
+      /** Requests of the whole run so far. */
+      readonly requests: number;
+      /** During a backfill: windows finished and planned (splits add windows). */
+      readonly windowsDone?: number;
+      readonly windows?: number;
+    }
   | { readonly type: 'stream_finished'; readonly stream: string; readonly mode: StreamMode; readonly counts: MergeCounts; readonly seconds: number; readonly objects: number; readonly pages: number }
   /** Something the user should know, e.g. a stale cursor falling back to a full read. */
   | { readonly type: 'notice'; readonly message: string };

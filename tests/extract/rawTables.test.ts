@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ensureStreamTables, mergeStaging, stagedCount, stageRows, type RawRow } from '../../extract/stripe/rawTables.js';
+import { Warehouse } from '../../warehouse/warehouse.js';
+
+let dir: string;
+let warehouse: Warehouse;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tributary-raw-'));
+  warehouse = await Warehouse.open({ path: join(dir, 'w.duckdb') });
+  await ensureStreamTables(warehouse, 'customers');
+});
+afterEach(async () => {
+  await warehouse.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const at = new Date('2026-03-01T00:00:00Z');
+const customer = (id: string, fields: Record<string, unknown> = {}): RawRow => ({
+  id,
+  data: { id, object: 'customer', created: 1_700_000_000, email: `${id}@example.com`, ...fields },
+  deleted: false,
+  syncedAt: at,
+});
+
+async function rows() {
+  return warehouse.all<{ id: string; email: string | null; deleted: boolean }>(
+    `select id, data->>'email' as email, deleted from raw_stripe.customers order by id`,
+  );
+}
+
+describe('raw tables', () => {
+  it('the migration created every raw and staging table in a fresh warehouse', async () => {
+    const tables = await warehouse.all<{ s: string; t: string }>(
+      `select table_schema as s, table_name as t from information_schema.tables where table_schema in ('raw_stripe', 'raw_stripe_staging') order by 1, 2`,
+    );
+    const raw = tables.filter((t) => t.s === 'raw_stripe').map((t) => t.t);
+    expect(raw).toEqual(
+      ['account', 'balance_transactions', 'charges', 'coupons', 'credit_notes', 'customers', 'disputes', 'events', 'invoiceitems', 'invoices', 'payment_methods', 'prices', 'products', 'refunds', 'subscriptions'],
+    );
+    expect(tables.filter((t) => t.s === 'raw_stripe_staging')).toHaveLength(15);
+  });
+
+  it('stages rows and merges them, counting new and updated; staging is emptied', async () => {
+    await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_a'), customer('cus_b')]));
+    const first = await warehouse.transaction((tx) => mergeStaging(tx, 'customers', { syncedAt: at }));
+    expect(first).toEqual({ new: 2, updated: 0, deleted: 0 });
+    expect(await stagedCount(warehouse, 'customers')).toBe(0);
+
+    await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_b', { email: 'new@example.com' }), customer('cus_c')]));
+    const second = await warehouse.transaction((tx) => mergeStaging(tx, 'customers', { syncedAt: at }));
+    expect(second).toEqual({ new: 1, updated: 1, deleted: 0 });
+    expect(await rows()).toEqual([
+      { id: 'cus_a', email: 'cus_a@example.com', deleted: false },
+      { id: 'cus_b', email: 'new@example.com', deleted: false },
+      { id: 'cus_c', email: 'cus_c@example.com', deleted: false },
+    ]);
+  });
+
+  it('re-staging an id replaces the staged version (a resumed window re-reads its cursor second)', async () => {
+    await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_a', { email: 'old@example.com' })]));
+    await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_a', { email: 'newer@example.com' })]));
+    expect(await stagedCount(warehouse, 'customers')).toBe(1);
+    // Within one call the later row for an id wins too.
+    await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_b', { email: '1' }), customer('cus_b', { email: '2' })]));
+    expect(await stagedCount(warehouse, 'customers')).toBe(2);
+    await warehouse.transaction((tx) => mergeStaging(tx, 'customers', { syncedAt: at }));
+    expect(await rows()).toEqual([
+      { id: 'cus_a', email: 'newer@example.com', deleted: false },
+      { id: 'cus_b', email: '2', deleted: false },
+    ]);
+  });
+
+  it('a staged deletion keeps the data we held; an object never held keeps the staged data', async () => {
+    await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_a', { name: 'Ada' })]));
+    await warehouse.transaction((tx) => mergeStaging(tx, 'customers', { syncedAt: at }));
+    const stub = (id: string): RawRow => ({ id, data: { id, object: 'customer', deleted: true }, deleted: true, syncedAt: at });
+    await warehouse.transaction((tx) => stageRows(tx, 'customers', [stub('cus_a'), stub('cus_gone')]));
+    const counts = await warehouse.transaction((tx) => mergeStaging(tx, 'customers', { syncedAt: at }));
+    expect(counts).toEqual({ new: 0, updated: 0, deleted: 2 });
+    const all = await warehouse.all<{ id: string; name: string | null; email: string | null; deleted: boolean }>(
+      `select id, data->>'name' as name, data->>'email' as email, deleted from raw_stripe.customers order by id`,
+    );
+    expect(all).toEqual([
+      { id: 'cus_a', name: 'Ada', email: 'cus_a@example.com', deleted: true },
+      { id: 'cus_gone', name: null, email: null, deleted: true },
+    ]);
+  });
+
+  it('after a complete read, objects created before it began and missing from it are marked deleted, keeping their data', async () => {
+    await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_a'), customer('cus_b'), customer('cus_late', { created: 1_800_000_100 })]));
+    await warehouse.transaction((tx) => mergeStaging(tx, 'customers', { syncedAt: at }));
+    // The complete read began at 1_800_000_000 and saw only cus_a: cus_b is gone, cus_late was created after it began.
+    await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_a')]));
+    const counts = await warehouse.transaction((tx) => mergeStaging(tx, 'customers', { syncedAt: at, completeReadStartedAt: 1_800_000_000 }));
+    expect(counts).toEqual({ new: 0, updated: 1, deleted: 1 });
+    expect(await rows()).toEqual([
+      { id: 'cus_a', email: 'cus_a@example.com', deleted: false },
+      { id: 'cus_b', email: 'cus_b@example.com', deleted: true },
+      { id: 'cus_late', email: 'cus_late@example.com', deleted: false },
+    ]);
+  });
+
+  it('a merge rolled back with its transaction leaves raw and staging as they were', async () => {
+    await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_a')]));
+    await expect(
+      warehouse.transaction(async (tx) => {
+        await mergeStaging(tx, 'customers', { syncedAt: at });
+        throw new Error('killed');
+      }),
+    ).rejects.toThrow('killed');
+    expect(await rows()).toEqual([]);
+    expect(await stagedCount(warehouse, 'customers')).toBe(1);
+  });
+
+  it('never holds two rows for an id', async () => {
+    for (let i = 0; i < 3; i++) {
+      await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_a', { n: i })]));
+      await warehouse.transaction((tx) => mergeStaging(tx, 'customers', { syncedAt: at }));
+    }
+    const count = await warehouse.one<{ n: number; distinct_ids: number }>(`select count(*) as n, count(distinct id) as distinct_ids from raw_stripe.customers`);
+    expect(count).toEqual({ n: 1, distinct_ids: 1 });
+  });
+
+  it('creates tables for a stream added to the registry later', async () => {
+    await ensureStreamTables(warehouse, 'tax_rates');
+    await warehouse.transaction((tx) => stageRows(tx, 'tax_rates', [{ id: 'txr_1', data: { id: 'txr_1', object: 'tax_rate' }, deleted: false, syncedAt: at }]));
+    expect(await warehouse.transaction((tx) => mergeStaging(tx, 'tax_rates', { syncedAt: at }))).toEqual({ new: 1, updated: 0, deleted: 0 });
+  });
+});
