@@ -162,10 +162,13 @@ async function checkInputs(warehouse: Warehouse, project: Project, toBuild: read
         `${node.file} reads source('${source.source}', '${source.table}'), but the warehouse has no table ${source.schema}.${source.identifier}: ${fillHint(source.schema)}.`,
       );
     }
-    for (const ref of node.refs) {
+    const missing = node.refs.filter((ref) => {
       const upstream = project.nodes.get(ref)!;
-      if (selected.has(ref) || catalog.relations.has(catalogKey(upstream.schema, upstream.name))) continue;
-      throw new WorkError(`${node.file} refs ${ref}, which is not selected and has never been built: select it too (--select +${node.name}) or build everything once.`);
+      return !selected.has(ref) && !catalog.relations.has(catalogKey(upstream.schema, upstream.name));
+    });
+    if (missing.length > 0) {
+      const which = missing.length === 1 ? `${missing[0]}, which is not selected and has` : `${missing.join(', ')}, which are not selected and have`;
+      throw new WorkError(`${node.file} refs ${which} never been built: select ${missing.length === 1 ? 'it' : 'them'} too (--select +${node.name}) or build everything once.`);
     }
   }
 }

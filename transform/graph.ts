@@ -31,7 +31,8 @@ function cycleError(project: Project, stuck: readonly string[]): UsageError {
     path.push(current);
     current = project.nodes.get(current)!.refs.find((ref) => stuckSet.has(ref))!;
   }
-  const cycle = [...path.slice(path.indexOf(current)), current];
+  // Printed in the direction data flows: each model feeds the next.
+  const cycle = [...path.slice(path.indexOf(current)), current].reverse();
   const files = cycle.slice(0, -1).map((name) => project.nodes.get(name)!.file);
   return new UsageError(`The models form a cycle: ${cycle.join(' -> ')} (${files.join(', ')}); a model cannot depend on itself through ref().`);
 }
