@@ -100,6 +100,15 @@ export function cellText(value: PlainValue): string {
   return jsonText(value);
 }
 
+/** Text for a cell of an aligned table, where an empty cell and NULL must look different. */
+export function tableCell(value: PlainValue): string {
+  return value === null ? 'NULL' : cellText(value);
+}
+
+export function isNumberValue(value: PlainValue): boolean {
+  return typeof value === 'number' || value instanceof ExactNumber;
+}
+
 /** JSON with exact numbers written as their digits; NaN and infinities (which JSON lacks) as null. */
 export function jsonText(value: PlainValue): string {
   if (value === null) return 'null';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadSettings, type Settings } from '../../config/settings.js';
 import { buildProject, type BuildResult, type ModelResult } from '../../transform/build.js';
 import type { TestResult } from '../../transform/dataTests.js';
-import { cellText } from '../../transform/plainRows.js';
+import { isNumberValue, tableCell } from '../../transform/plainRows.js';
 import { runtimeVars, type VarValue } from '../../transform/projectSettings.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 import { renderTable } from '../output.js';
@@ -83,9 +83,11 @@ export function printTestResult(result: TestResult): void {
   }
   const shown = result.rows.length < result.failures ? `, the first ${result.rows.length}` : '';
   process.stdout.write(`  FAIL  ${result.name} (${result.file}): ${result.failures} failing row${result.failures === 1 ? '' : 's'}${shown}:\n`);
+  const numeric = result.columns.flatMap((column, i) => (result.rows.some((row) => isNumberValue(row[column] ?? null)) ? [i] : []));
   const table = renderTable(
     result.columns,
-    result.rows.map((row) => result.columns.map((column) => cellText(row[column] ?? null))),
+    result.rows.map((row) => result.columns.map((column) => tableCell(row[column] ?? null))),
+    { alignRight: numeric },
   );
   process.stdout.write(`${table.replace(/^/gm, '        ')}\n`);
 }

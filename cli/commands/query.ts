@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
 import { loadSettings } from '../../config/settings.js';
 import { WorkError } from '../../errors/index.js';
-import { cellText, isNumericType, jsonText, streamPlainRows, type PlainResult, type PlainValue } from '../../transform/plainRows.js';
+import { cellText, isNumericType, jsonText, streamPlainRows, tableCell, type PlainResult, type PlainValue } from '../../transform/plainRows.js';
 import { openPublishedCopy, publishedPathFor } from '../../warehouse/publish.js';
 import { renderTable } from '../output.js';
 
@@ -54,7 +54,7 @@ Examples:
 const writers: Record<Format, (result: PlainResult) => Promise<void>> = {
   async table(result) {
     const rows: string[][] = [];
-    for await (const chunk of result.chunks) for (const row of chunk) rows.push(row.map(cellText));
+    for await (const chunk of result.chunks) for (const row of chunk) rows.push(row.map(tableCell));
     const alignRight = result.types.flatMap((type, i) => (isNumericType(type) ? [i] : []));
     await write(`${renderTable(result.columns, rows, { alignRight })}\n${rows.length} row${rows.length === 1 ? '' : 's'}\n`);
   },

@@ -35,7 +35,7 @@ describe('reading a model project', () => {
     const project = load(copyFixture('shop'));
     const customers = project.nodes.get('customers')!;
     expect(customers).toMatchObject({ schema: 'marts', layer: 'marts', file: 'models/marts/customers.sql', materialized: 'table' });
-    expect(customers.refs.sort()).toEqual(['fx_rates', 'int_customer_revenue', 'stg_stripe__customers']);
+    expect([...customers.refs].sort()).toEqual(['fx_rates', 'int_customer_revenue', 'stg_stripe__customers']);
     expect(customers.sql).toContain(`from "staging"."stg_stripe__customers" as c`);
     expect(customers.sql).toContain(`left join "seeds"."fx_rates" as fx`);
     expect(customers.sql).toContain(`'forever' as discounts_setting`);
