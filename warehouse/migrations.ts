@@ -126,4 +126,26 @@ export const migrations: readonly Migration[] = [
       create table if not exists raw_stripe_staging.events (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null);
     `,
   },
+  {
+    // Staged rows are appended, never deleted one by one: a re-read object gets a higher seq and
+    // the merge keeps the latest version of each id (deleting before each append cost a scan per page).
+    id: '0101_raw_stripe_staging_seq',
+    sql: `
+      alter table raw_stripe_staging.account add column seq bigint default 0;
+      alter table raw_stripe_staging.customers add column seq bigint default 0;
+      alter table raw_stripe_staging.products add column seq bigint default 0;
+      alter table raw_stripe_staging.prices add column seq bigint default 0;
+      alter table raw_stripe_staging.coupons add column seq bigint default 0;
+      alter table raw_stripe_staging.subscriptions add column seq bigint default 0;
+      alter table raw_stripe_staging.invoices add column seq bigint default 0;
+      alter table raw_stripe_staging.invoiceitems add column seq bigint default 0;
+      alter table raw_stripe_staging.charges add column seq bigint default 0;
+      alter table raw_stripe_staging.refunds add column seq bigint default 0;
+      alter table raw_stripe_staging.disputes add column seq bigint default 0;
+      alter table raw_stripe_staging.balance_transactions add column seq bigint default 0;
+      alter table raw_stripe_staging.credit_notes add column seq bigint default 0;
+      alter table raw_stripe_staging.payment_methods add column seq bigint default 0;
+      alter table raw_stripe_staging.events add column seq bigint default 0;
+    `,
+  },
 ];

@@ -20,6 +20,16 @@ export const RAW_COLUMNS: readonly BulkColumn[] = [
   { name: 'deleted', type: 'boolean' },
 ];
 
+/** Staging rows also carry seq: a later version of an id has a higher one, and the merge keeps it. */
+const STAGING_COLUMNS: readonly BulkColumn[] = [...RAW_COLUMNS, { name: 'seq', type: 'bigint' }];
+
+let lastSeq = 0;
+/** Increasing within a process and, being clock-based (microseconds), across the runs that resume one another. */
+function nextSeq(): number {
+  lastSeq = Math.max(lastSeq + 1, Date.now() * 1000);
+  return lastSeq;
+}
+
 export interface RawRow {
   readonly id: string;
   /** The object as Stripe returned it (sub-lists completed); for a deletion, what we know of it. */
@@ -34,9 +44,6 @@ export interface MergeCounts {
   deleted: number;
 }
 
-/** A JSON array parameter as a set of ids: robust to any character an id could hold. */
-const ID_LIST = `(select unnest(from_json(?::json, '["varchar"]')))`;
-
 export const rawTable = (stream: string): string => `${RAW_SCHEMA}.${quoteIdentifier(stream)}`;
 export const stagingTable = (stream: string): string => `${STAGING_SCHEMA}.${quoteIdentifier(stream)}`;
 
@@ -46,25 +53,23 @@ export async function ensureStreamTables(session: SqlSession, stream: string): P
   await session.run(
     `create table if not exists ${rawTable(stream)} (id varchar primary key, data json not null, synced_at timestamptz not null, deleted boolean not null default false)`,
   );
-  // No key in staging: a page re-read after a resume replaces its rows explicitly (stageRows).
-  await session.run(`create table if not exists ${stagingTable(stream)} (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null)`);
+  // No key in staging: rows are only appended, and a re-read id simply gets a later seq.
+  await session.run(
+    `create table if not exists ${stagingTable(stream)} (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null, seq bigint not null default 0)`,
+  );
 }
 
 /**
- * Puts rows in the stream's staging table, replacing earlier staged versions
- * of the same ids (a resumed window re-reads its cursor's second). Within one
- * call a later row for an id wins.
+ * Appends rows to the stream's staging table. A row for an id staged before
+ * (a resumed window re-reads its cursor's second) supersedes it: the merge
+ * keeps each id's latest version.
  */
 export async function stageRows(session: SqlSession, stream: string, rows: readonly RawRow[]): Promise<number> {
   if (rows.length === 0) return 0;
-  const latest = new Map<string, RawRow>();
-  for (const row of rows) latest.set(row.id, row);
-  const ids = [...latest.keys()];
-  await session.run(`delete from ${stagingTable(stream)} where id in ${ID_LIST}`, [ids]);
   return session.append(
     { schema: STAGING_SCHEMA, table: stream },
-    RAW_COLUMNS,
-    [...latest.values()].map((row) => [row.id, row.data, row.syncedAt, row.deleted]),
+    STAGING_COLUMNS,
+    rows.map((row) => [row.id, row.data, row.syncedAt, row.deleted, nextSeq()]),
   );
 }
 
@@ -72,8 +77,9 @@ export async function clearStaging(session: SqlSession, stream: string): Promise
   await session.run(`delete from ${stagingTable(stream)}`);
 }
 
+/** Distinct ids waiting in staging. */
 export async function stagedCount(session: SqlSession, stream: string): Promise<number> {
-  return (await session.one<{ n: number }>(`select count(*) as n from ${stagingTable(stream)}`))?.n ?? 0;
+  return (await session.one<{ n: number }>(`select count(distinct id) as n from ${stagingTable(stream)}`))?.n ?? 0;
 }
 
 export interface MergeOptions {
@@ -87,53 +93,51 @@ export interface MergeOptions {
 }
 
 /**
- * Moves the staging rows into the raw table, replacing rows with the same id,
- * then empties staging. A staged deletion keeps the data we already held (a
- * deleted customer keeps its email and name); the staged data is used only
- * for objects we never had. Run it inside the transaction that also records
- * the stream's new state.
+ * Moves the latest staged version of each id into the raw table, replacing
+ * the row held for it, then empties staging. A staged deletion keeps the data
+ * we already held (a deleted customer keeps its email and name) and only
+ * flags the row; the staged data is stored only for objects we never had.
+ * Run it inside the transaction that also records the stream's new state.
  */
 export async function mergeStaging(session: SqlSession, stream: string, options: MergeOptions): Promise<MergeCounts> {
   const raw = rawTable(stream);
   const staging = stagingTable(stream);
+  // The latest version of each staged id: only ids and seqs, so it stays small however large the data.
+  await session.run(`create or replace temporary table merge_latest as select id, max(seq) as seq from ${staging} group by id`);
+  const latest = `(select s.* from ${staging} s join merge_latest l on l.id = s.id and l.seq = s.seq)`;
   const counts = await session.one<{ new: number; updated: number; deleted: number }>(
     `select
        count(*) filter (where r.id is null and not s.deleted) as new,
        count(*) filter (where r.id is not null and not s.deleted) as updated,
        count(*) filter (where s.deleted and (r.id is null or not r.deleted)) as deleted
-     from ${staging} s left join ${raw} r on r.id = s.id`,
+     from ${latest} s left join ${raw} r on r.id = s.id`,
   );
-  await session.run(`create or replace temporary table merge_rows as
-     select s.id, case when s.deleted and r.id is not null then r.data else s.data end as data, s.synced_at, s.deleted
-     from ${staging} s left join ${raw} r on r.id = s.id`);
-  await session.run(`delete from ${raw} where id in (select id from merge_rows)`);
-  await session.run(`insert into ${raw} (id, data, synced_at, deleted) select id, data, synced_at, deleted from merge_rows`);
+  await session.run(`delete from ${raw} where id in (select id from ${latest} live where not live.deleted)`);
+  await session.run(`insert into ${raw} (id, data, synced_at, deleted) select id, data, synced_at, false from ${latest} live where not live.deleted`);
+  await session.run(
+    `update ${raw} set deleted = true, synced_at = gone.synced_at
+     from (select id, synced_at from ${latest} d where d.deleted) gone
+     where ${raw}.id = gone.id`,
+  );
+  await session.run(
+    `insert into ${raw} (id, data, synced_at, deleted)
+     select id, data, synced_at, true from ${latest} d where d.deleted and d.id not in (select id from ${raw})`,
+  );
   let absent = 0;
   if (options.completeReadStartedAt !== undefined) {
     absent = await session.run(
       `update ${raw} set deleted = true, synced_at = ?
        where not deleted
-         and id not in (select id from merge_rows)
+         and id not in (select id from merge_latest)
          and coalesce(try_cast(data->>'created' as bigint), 9223372036854775807) <= ?`,
       [options.syncedAt, options.completeReadStartedAt],
     );
   }
-  await session.run('drop table merge_rows');
+  await session.run('drop table merge_latest');
   await clearStaging(session, stream);
   return { new: counts?.new ?? 0, updated: counts?.updated ?? 0, deleted: (counts?.deleted ?? 0) + absent };
 }
 
 export async function rawRowCount(session: SqlSession, stream: string): Promise<number> {
   return (await session.one<{ n: number }>(`select count(*) as n from ${rawTable(stream)}`))?.n ?? 0;
-}
-
-/** The data we hold for ids of a stream (raw first, else staged), for deletions that should keep it. */
-export async function knownObjects(session: SqlSession, stream: string, ids: readonly string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await session.all<{ id: string }>(
-    `select id from ${rawTable(stream)} where id in ${ID_LIST}
-     union select id from ${stagingTable(stream)} where id in ${ID_LIST}`,
-    [ids, ids],
-  );
-  return new Set(rows.map((row) => row.id));
 }
