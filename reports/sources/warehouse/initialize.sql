@@ -1,0 +1,2 @@
+-- Runs before every source query: nothing may reach for the network.
+SET autoinstall_known_extensions = false;
