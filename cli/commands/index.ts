@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerBuildCommand } from './build.js';
 import { registerExtract } from './extract.js';
 import { registerQueryCommand } from './query.js';
+import { registerReports } from './reports.js';
 import { registerTestCommand } from './test.js';
 
 /** Every subcommand, in the order `--help` lists them. Each file wires one command to the modules that do the work. */
@@ -10,4 +11,5 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerBuildCommand,
   registerTestCommand,
   registerQueryCommand,
+  registerReports,
 ];
