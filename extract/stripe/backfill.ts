@@ -1,10 +1,11 @@
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import type { StripeObject, StripeReader } from './client.js';
-import { completeSubLists, embeddedRows, groupByStream, objectRow, PAGE_SIZE } from './objects.js';
+import { completeSubLists, embeddedRows, objectRow, PAGE_SIZE } from './objects.js';
 import type { RequestPool } from './pool.js';
 import type { ProgressListener, StreamSummary } from './progress.js';
-import { clearStaging, mergeStaging, rawRowCount, stageRows, type MergeCounts } from './rawTables.js';
-import { completeBackfill, planBackfill, planWindowRanges, readWindows, recordWindowPage, splitWindow, type BackfillWindow } from './state.js';
+import { clearStaging, mergeStaging, rawRowCount, type MergeCounts } from './rawTables.js';
+import type { StagingWriter } from './stagingWriter.js';
+import { completeBackfill, planBackfill, planWindowRanges, readWindows, splitWindow, type BackfillWindow } from './state.js';
 import { listExpand, type StreamDefinition } from './streams.js';
 
 /**
@@ -40,6 +41,7 @@ export interface BackfillContext {
   readonly activeWindowLimit: number;
   /** Counts merged into streams filled by embedded copies (payment methods), per stream. */
   readonly derivedCounts: Map<string, MergeCounts>;
+  readonly writer: StagingWriter;
 }
 
 /** Plans a fresh backfill of a stream (new windows, staging emptied) in one transaction. */
@@ -146,41 +148,48 @@ async function readWindow(context: BackfillContext, backfill: StreamBackfill, wi
   const definition = backfill.definition;
   const expand = listExpand(definition);
   let startingAfter: string | undefined;
-  while (!window.done && !stopped()) {
-    const upper = window.cursor ?? window.hi;
-    const params: Record<string, unknown> = { limit: PAGE_SIZE, created: { gte: window.lo, lte: upper }, ...definition.listParams };
-    if (expand.length > 0) params['expand'] = expand;
-    if (startingAfter) params['starting_after'] = startingAfter;
-    const what = `${definition.name}: the page of objects created ${isoSecond(window.lo)} to ${isoSecond(upper)}${startingAfter ? ` after ${startingAfter}` : ''}`;
-    const page = await context.pool.run(() => context.reader.read(what, (api) => definition.list!(api, params)));
-    const objects: StripeObject[] = await Promise.all(page.data.map((object) => completeSubLists(context.reader, context.pool, definition, object)));
-    if (stopped()) return;
-    const syncedAt = new Date();
-    const rows = objects.map((object) => ({ stream: definition.name, row: objectRow(object, syncedAt) }));
-    const copies = objects.flatMap((object) => embeddedRows(definition, object, syncedAt));
-    const last = objects[objects.length - 1];
-    if (last) {
-      if (typeof last.created === 'number') window.cursor = last.created;
-      startingAfter = last.id;
+  // The previous page commits while the next one is fetched; at most one page per window waits uncommitted.
+  let previousWrite: Promise<void> | undefined;
+  try {
+    while (!window.done && !stopped()) {
+      const upper = window.cursor ?? window.hi;
+      const params: Record<string, unknown> = { limit: PAGE_SIZE, created: { gte: window.lo, lte: upper }, ...definition.listParams };
+      if (expand.length > 0) params['expand'] = expand;
+      if (startingAfter) params['starting_after'] = startingAfter;
+      const what = `${definition.name}: the page of objects created ${isoSecond(window.lo)} to ${isoSecond(upper)}${startingAfter ? ` after ${startingAfter}` : ''}`;
+      const page = await context.pool.run(() => context.reader.read(what, (api) => definition.list!(api, params)));
+      const objects: StripeObject[] = await Promise.all(page.data.map((object) => completeSubLists(context.reader, context.pool, definition, object)));
+      if (stopped()) return;
+      const syncedAt = new Date();
+      const rows = objects.map((object) => ({ stream: definition.name, row: objectRow(object, syncedAt) }));
+      const copies = objects.flatMap((object) => embeddedRows(definition, object, syncedAt));
+      const last = objects[objects.length - 1];
+      if (last) {
+        if (typeof last.created === 'number') window.cursor = last.created;
+        startingAfter = last.id;
+      }
+      window.pages++;
+      window.objects += objects.length;
+      window.done = !page.has_more || objects.length === 0;
+      if (previousWrite) await previousWrite;
+      previousWrite = context.writer.write({
+        rows: [...rows, ...copies],
+        window: { target: window, cursor: window.cursor, done: window.done, pages: window.pages, objects: window.objects },
+      });
+      backfill.objects += objects.length;
+      backfill.pages++;
+      context.emit({
+        type: 'stream_progress',
+        stream: definition.name,
+        objects: backfill.objects,
+        pages: backfill.pages,
+        requests: context.reader.stats.requests,
+        windowsDone: backfill.windows.filter((w) => w.done).length,
+        windows: backfill.windows.length,
+      });
     }
-    window.pages++;
-    window.objects += objects.length;
-    window.done = !page.has_more || objects.length === 0;
-    await context.warehouse.transaction(async (tx) => {
-      for (const [stream, streamRows] of groupByStream([...rows, ...copies])) await stageRows(tx, stream, streamRows);
-      await recordWindowPage(tx.db, window);
-    });
-    backfill.objects += objects.length;
-    backfill.pages++;
-    context.emit({
-      type: 'stream_progress',
-      stream: definition.name,
-      objects: backfill.objects,
-      pages: backfill.pages,
-      requests: context.reader.stats.requests,
-      windowsDone: backfill.windows.filter((w) => w.done).length,
-      windows: backfill.windows.length,
-    });
+  } finally {
+    if (previousWrite) await previousWrite;
   }
 }
 

@@ -1,8 +1,9 @@
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import type { StripeObject, StripeReader } from './client.js';
-import { completeSubLists, embeddedRows, groupByStream, objectRow } from './objects.js';
+import { completeSubLists, embeddedRows, objectRow } from './objects.js';
 import type { RequestPool } from './pool.js';
-import { rawTable, stageRows, stagingTable, type RawRow } from './rawTables.js';
+import { rawTable, stagingTable, type RawRow } from './rawTables.js';
+import type { StagingWriter } from './stagingWriter.js';
 import { StripeNotFound } from './retry.js';
 import { streamByName, type StreamDefinition } from './streams.js';
 
@@ -35,15 +36,13 @@ export async function findMissingCustomers(
   return rows.map((row) => row.ref);
 }
 
-export async function stageMissingCustomers(context: { warehouse: Warehouse; reader: StripeReader; pool: RequestPool }, ids: readonly string[]): Promise<void> {
+export async function stageMissingCustomers(context: { writer: StagingWriter; reader: StripeReader; pool: RequestPool }, ids: readonly string[]): Promise<void> {
   const definition = streamByName('customers')!;
   const syncedAt = new Date();
   const batchSize = 200;
   for (let i = 0; i < ids.length; i += batchSize) {
     const rows = (await Promise.all(ids.slice(i, i + batchSize).map((id) => retrieveCustomer(context, definition, id, syncedAt)))).flat();
-    await context.warehouse.transaction(async (tx) => {
-      for (const [stream, streamRows] of groupByStream(rows)) await stageRows(tx, stream, streamRows);
-    });
+    await context.writer.write({ rows });
   }
 }
 

@@ -10,6 +10,7 @@ import { defaultRateForKey, RateBudget } from './rateBudget.js';
 import { ensureStreamTables, mergeStaging, rawRowCount, stageRows, type MergeCounts } from './rawTables.js';
 import type { RetryPolicy } from './retry.js';
 import { finishRun, startRun } from './runs.js';
+import { StagingWriter } from './stagingWriter.js';
 import { redactSecrets } from './secrets.js';
 import { readSyncStates, recordIncremental, type SyncState } from './state.js';
 import { streamByName, streamNames, streams, streamsEmbedding, type StreamDefinition } from './streams.js';
@@ -58,6 +59,7 @@ export async function extractStripe(options: ExtractStripeOptions): Promise<Extr
     options.onProgress?.(event);
   };
   const { warehouse } = options;
+  const writer = new StagingWriter(warehouse);
   const startedMs = Date.now();
 
   await warehouse.transaction(async (tx) => {
@@ -90,7 +92,7 @@ export async function extractStripe(options: ExtractStripeOptions): Promise<Extr
     const derivedCounts = new Map<string, MergeCounts>();
     summaries.push(
       ...(await runBackfills(
-        { warehouse, reader, pool, runId, emit, activeWindowLimit: pool.size * 2, derivedCounts },
+        { warehouse, reader, pool, runId, emit, activeWindowLimit: pool.size * 2, derivedCounts, writer },
         backfills,
       )),
     );
@@ -99,9 +101,10 @@ export async function extractStripe(options: ExtractStripeOptions): Promise<Extr
     const incrementalTime = reader.serverNow();
     const incrementalStreams = [...plan.incremental.eventDriven, ...plan.incremental.createdMode.map((entry) => entry.definition)];
     for (const definition of incrementalStreams) emit({ type: 'stream_started', stream: definition.name, mode: 'incremental' });
-    const progress = incrementalStreams.length > 0 ? await stageIncrementalChanges({ warehouse, reader, pool, emit }, plan.incremental) : new Map();
+    const progress = incrementalStreams.length > 0 ? await stageIncrementalChanges({ writer, reader, pool, emit }, plan.incremental) : new Map();
 
     // Customers that other objects name but the customer list does not show: deleted ones.
+    await writer.flush();
     const backfilledNow = new Set(backfills.map((backfill) => backfill.definition.name));
     const customersComplete = selected.has('customers') && (backfilledNow.has('customers') || plan.incremental.eventDriven.some((definition) => definition.name === 'customers'));
     let missingCustomers = 0;
@@ -111,8 +114,9 @@ export async function extractStripe(options: ExtractStripeOptions): Promise<Extr
         stagedStreams: incrementalStreams,
       });
       missingCustomers = missing.length;
-      if (missing.length > 0) await stageMissingCustomers({ warehouse, reader, pool }, missing);
+      if (missing.length > 0) await stageMissingCustomers({ writer, reader, pool }, missing);
     }
+    await writer.flush();
 
     // One transaction: staged changes reach the raw tables and the cursors advance together.
     const finalMerge = new Set<string>(incrementalStreams.map((definition) => definition.name));
@@ -170,6 +174,8 @@ export async function extractStripe(options: ExtractStripeOptions): Promise<Extr
     return { runId, streams: ordered, requests: reader.stats.requests, retries: reader.stats.retries, notices, seconds: (Date.now() - startedMs) / 1000, serverTime };
   } catch (error) {
     const failure = sanitizeError(error, options.apiKey);
+    // Pages read before the failure are valid progress: let them commit before the warehouse may be closed.
+    await writer.flush().catch(() => undefined);
     await finishRun(warehouse.db, runId, { status: 'failed', counts: { _requests: reader.stats.requests, _retries: reader.stats.retries }, error: failure.message }).catch(() => undefined);
     throw failure;
   } finally {

@@ -1,9 +1,9 @@
-import type { Warehouse } from '../../warehouse/warehouse.js';
 import type { StripeObject, StripeReader } from './client.js';
-import { completeSubLists, embeddedRows, groupByStream, objectRow, PAGE_SIZE } from './objects.js';
+import { completeSubLists, embeddedRows, objectRow, PAGE_SIZE } from './objects.js';
 import type { RequestPool } from './pool.js';
 import type { ProgressListener } from './progress.js';
-import { stageRows, type RawRow } from './rawTables.js';
+import type { RawRow } from './rawTables.js';
+import type { StagingWriter } from './stagingWriter.js';
 import { StripeNotFound } from './retry.js';
 import { objectsNamedByDiscount, streamByName, streamForEventObject, type StreamDefinition } from './streams.js';
 
@@ -21,7 +21,7 @@ export const CURSOR_OVERLAP_SECONDS = 60;
 export const STALE_CURSOR_SECONDS = 29 * 86_400;
 
 export interface IncrementalContext {
-  readonly warehouse: Warehouse;
+  readonly writer: StagingWriter;
   readonly reader: StripeReader;
   readonly pool: RequestPool;
   readonly emit: ProgressListener;
@@ -75,7 +75,7 @@ export async function stageIncrementalChanges(context: IncrementalContext, plan:
     await listSince(context, eventsStream?.definition ?? eventsDefinition(), since, async (events, syncedAt) => {
       for (const event of events) noteChange(changes, event, eventDrivenNames);
       if (eventsStream) {
-        await context.warehouse.transaction((tx) => stageRows(tx, 'events', events.map((event) => objectRow(event, syncedAt))));
+        await context.writer.write({ rows: events.map((event) => ({ stream: 'events', row: objectRow(event, syncedAt) })) });
         const entry = progressOf('events');
         entry.objects += events.length;
         entry.pages++;
@@ -90,7 +90,7 @@ export async function stageIncrementalChanges(context: IncrementalContext, plan:
     if (definition.name === 'events') continue;
     await listSince(context, definition, cursor - CURSOR_OVERLAP_SECONDS, async (objects, syncedAt) => {
       const completed = await Promise.all(objects.map((object) => completeSubLists(context.reader, context.pool, definition, object)));
-      await context.warehouse.transaction((tx) => stageRows(tx, definition.name, completed.map((object) => objectRow(object, syncedAt))));
+      await context.writer.write({ rows: completed.map((object) => ({ stream: definition.name, row: objectRow(object, syncedAt) })) });
       const entry = progressOf(definition.name);
       entry.objects += objects.length;
       entry.pages++;
@@ -143,9 +143,7 @@ async function refetchChanged(context: IncrementalContext, changes: readonly Cha
     const batch = changes.slice(i, i + REFETCH_BATCH);
     const syncedAt = new Date();
     const rows = (await Promise.all(batch.map((change) => refetchOne(context, change, syncedAt)))).flat();
-    await context.warehouse.transaction(async (tx) => {
-      for (const [stream, streamRows] of groupByStream(rows)) await stageRows(tx, stream, streamRows);
-    });
+    await context.writer.write({ rows });
     for (const change of batch) {
       const entry = progressOf(change.definition.name);
       entry.objects++;
