@@ -96,7 +96,7 @@ const writeStatements = ['insert', 'update', 'delete', 'create', 'drop', 'alter'
  * statement before DuckDB binds it gives the clear sentence even when the
  * write is also malformed (DuckDB would report the binding problem first).
  */
-function refuseWrites(sql: string, publishedPath: string): void {
+export function refuseWrites(sql: string, publishedPath: string): void {
   const leading = /^[a-z]+/i.exec(sql.replace(/^(\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)+/, ''))?.[0]?.toLowerCase();
   if (leading && writeStatements.includes(leading)) throw new WorkError(readOnlyMessage(leading.toUpperCase(), publishedPath));
 }
@@ -113,7 +113,11 @@ export function describeQueryError(error: unknown, publishedPath: string): strin
     return `tributary query reads only the published copy ${publishedPath}: reading or writing other files (COPY, ATTACH, read_csv, ...) is switched off.`;
   }
   // DuckDB adds the statement and a caret after a blank line; the sentence before it is the message.
-  const sentence = message.split(/\n\s*\n/)[0]!.replace(/\s*\n\s*/g, ' ').trim();
+  const sentence = message
+    .split(/\n\s*\n/)[0]!
+    .replace(/^Failed to extract statements: /, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
   return `The query failed: ${sentence}`;
 }
 

@@ -14,7 +14,7 @@ async function shopProject(): Promise<string> {
 describe('tributary build and test on the command line', () => {
   it('prints each model with its materialization, rows and seconds, the tests, and a total', async () => {
     const dir = await shopProject();
-    const result = runCli(dir, ['build']);
+    const result = await runCli(dir, ['build']);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
@@ -31,14 +31,14 @@ describe('tributary build and test on the command line', () => {
 
   it('exits 1 on a failing data test, naming it with its failing rows, and leaves the previous tables', async () => {
     const dir = await shopProject();
-    expect(runCli(dir, ['build']).status).toBe(0);
+    expect((await runCli(dir, ['build'])).status).toBe(0);
     const warehouse = await openWarehouse(dir);
     await loadShopRaw(warehouse, { customers: [...shopData.customers, { id: 'cus_eve', email: '', name: 'Eve' }], invoices: shopData.invoices });
     // Eve has no email at all.
     await warehouse.run(`update raw_stripe.customers set data = '{"id": "cus_eve", "name": "Eve", "created": 1767225600}' where id = 'cus_eve'`);
     await warehouse.close();
 
-    const result = runCli(dir, ['build']);
+    const result = await runCli(dir, ['build']);
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('  FAIL  not_null(customers.email) (models/marts/schema.yml): 1 failing row:');
     // The failing row itself, as a table under the test.
@@ -51,18 +51,18 @@ describe('tributary build and test on the command line', () => {
     expect(await after.all('select customer_id from marts.customers order by 1')).toEqual([{ customer_id: 'cus_ann' }, { customer_id: 'cus_bob' }]);
     await after.close();
 
-    const test = runCli(dir, ['test']);
+    const test = await runCli(dir, ['test']);
     expect(test.status).toBe(0);
     expect(test.stdout).toMatch(/7 data tests passed in \d+\.\d\d s\.\n$/);
   });
 
   it('exits 1 from tributary test when the tables fail a test', async () => {
     const dir = await shopProject();
-    expect(runCli(dir, ['build']).status).toBe(0);
+    expect((await runCli(dir, ['build'])).status).toBe(0);
     const warehouse = await openWarehouse(dir);
     await warehouse.run(`update marts.customers set discounts_setting = 'sometimes'`);
     await warehouse.close();
-    const result = runCli(dir, ['test', '--select', 'customers']);
+    const result = await runCli(dir, ['test', '--select', 'customers']);
     expect(result.status).toBe(1);
     expect(result.stdout).toContain('  FAIL  accepted_values(customers.discounts_setting) (models/marts/schema.yml): 1 failing row:');
     expect(result.stdout).toMatch(/value\s*│\s*occurrences/);
@@ -73,7 +73,7 @@ describe('tributary build and test on the command line', () => {
   it('exits 2 with the file, line and key of a bad tributary.yml', async () => {
     const dir = await shopProject();
     writeFiles(dir, { 'tributary.yml': '# settings\nmrr:\n  churn_at: whenever\n' });
-    const result = runCli(dir, ['build']);
+    const result = await runCli(dir, ['build']);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe('error: tributary.yml line 3: mrr.churn_at must be one of ended, canceled.\n');
   });
@@ -81,7 +81,7 @@ describe('tributary build and test on the command line', () => {
   it('exits 2 for a cycle, naming the models and files', async () => {
     const dir = await shopProject();
     writeFiles(dir, { 'models/staging/stripe/stg_stripe__invoices.sql': "select * from {{ ref('int_customer_revenue') }}" });
-    const result = runCli(dir, ['build']);
+    const result = await runCli(dir, ['build']);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(
       'error: The models form a cycle: int_customer_revenue -> stg_stripe__invoices -> int_customer_revenue (models/intermediate/int_customer_revenue.sql, models/staging/stripe/stg_stripe__invoices.sql); a model cannot depend on itself through ref().\n',

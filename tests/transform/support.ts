@@ -1,4 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -108,10 +109,19 @@ function cliEnv(projectDir: string, env: Record<string, string>): NodeJS.Process
   return { ...process.env, TRIBUTARY_DB: warehousePath(projectDir), TRIBUTARY_NOW: fixedVars.now, NO_COLOR: '1', ...env };
 }
 
-/** `tributary ARGS` run in the project directory, the way a user runs it. */
-export function runCli(projectDir: string, args: readonly string[], env: Record<string, string> = {}): CliResult {
-  const result = spawnSync(process.execPath, [cliPath, ...args], { cwd: projectDir, env: cliEnv(projectDir, env), encoding: 'utf8', timeout: 120_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+/**
+ * `tributary ARGS` run in the project directory, the way a user runs it.
+ * Asynchronous on purpose: a synchronous spawn blocks the test worker, and
+ * vitest reports its own heartbeat timing out.
+ */
+export async function runCli(projectDir: string, args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [cliPath, ...args], { cwd: projectDir, env: cliEnv(projectDir, env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const [status] = (await once(child, 'close')) as [number | null];
+  return { status, stdout, stderr };
 }
 
 /** A module of ours as an import specifier for a holder script. */
