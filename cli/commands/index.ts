@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerBuildCommand } from './build.js';
+import { registerDemoServer } from './demoServer.js';
 import { registerExtract } from './extract.js';
 import { registerQueryCommand } from './query.js';
 import { registerReports } from './reports.js';
@@ -11,5 +12,6 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerBuildCommand,
   registerTestCommand,
   registerQueryCommand,
+  registerDemoServer,
   registerReports,
 ];

@@ -1,0 +1,58 @@
+import type { AccountStore } from '../store.js';
+
+/** Requested expansions as a tree: `invoice_settings.default_payment_method` is invoice_settings -> default_payment_method. */
+export type Expand = ReadonlyMap<string, Expand>;
+
+export const NO_EXPAND: Expand = new Map();
+
+export function expandTree(paths: readonly string[]): Expand {
+  const root = new Map<string, Map<string, never>>();
+  for (const path of paths) {
+    let node: Map<string, unknown> = root;
+    for (const part of path.split('.')) {
+      let child = node.get(part) as Map<string, unknown> | undefined;
+      if (!child) {
+        child = new Map();
+        node.set(part, child);
+      }
+      node = child;
+    }
+  }
+  return root as unknown as Expand;
+}
+
+/** What every renderer needs: the store, the instant to render the object as of, and the expansions. */
+export interface RenderContext {
+  readonly store: AccountStore;
+  /** Mutable objects show their state as of this instant (events render the past). */
+  readonly asOf: number;
+}
+
+export type Json = Record<string, unknown>;
+
+export function sub(expand: Expand, key: string): Expand | undefined {
+  return expand.get(key);
+}
+
+/** An id, or the object itself when the field is expanded. */
+export function idOr(expand: Expand, key: string, id: string | null, render: (nested: Expand) => Json): string | Json | null {
+  if (id === null) return null;
+  const nested = expand.get(key);
+  return nested ? render(nested) : id;
+}
+
+export const EMPTY_ADDRESS = { city: null, country: null, line1: null, line2: null, postal_code: null, state: null };
+
+const SYMBOLS: Record<string, string> = { usd: '$', eur: '€', gbp: '£', jpy: '¥', cad: 'CA$', aud: 'A$', chf: 'CHF ', sek: 'SEK ' };
+
+/** "$50.00", "¥1,000": how Stripe writes amounts in line descriptions. */
+export function formatMoney(amount: number, currency: string, zeroDecimal: boolean): string {
+  const major = zeroDecimal ? amount : amount / 100;
+  const text = major.toLocaleString('en-US', { minimumFractionDigits: zeroDecimal ? 0 : 2, maximumFractionDigits: zeroDecimal ? 0 : 4 });
+  return `${SYMBOLS[currency] ?? `${currency.toUpperCase()} `}${text}`;
+}
+
+/** A list envelope as Stripe embeds one. */
+export function listOf(data: unknown[], hasMore: boolean, url: string): Json {
+  return { object: 'list', data, has_more: hasMore, url };
+}
