@@ -127,6 +127,97 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    // CRM imports (extract/crm/tables.ts lists the parsed columns). One current
+    // row per (system, record_id): a newer export replaces a record's row.
+    id: '0300_raw_crm',
+    sql: `
+      create table raw_crm.contacts (
+        import_id varchar not null, file varchar not null, line bigint not null,
+        system varchar not null, object_type varchar not null, crm_object varchar not null,
+        record_id varchar, email varchar, first_name varchar, last_name varchar, full_name varchar,
+        company varchar, company_id varchar, owner varchar, phone varchar,
+        lifecycle_stage varchar, lead_status varchar, created_at timestamptz,
+        data json not null
+      );
+      create table raw_crm.companies (
+        import_id varchar not null, file varchar not null, line bigint not null,
+        system varchar not null, object_type varchar not null, crm_object varchar not null,
+        record_id varchar, company varchar, domain varchar, owner varchar, phone varchar,
+        lifecycle_stage varchar, lead_status varchar, created_at timestamptz,
+        data json not null
+      );
+      create table raw_crm.deals (
+        import_id varchar not null, file varchar not null, line bigint not null,
+        system varchar not null, object_type varchar not null, crm_object varchar not null,
+        record_id varchar, title varchar, amount_minor bigint, currency varchar,
+        stage varchar, pipeline varchar, status varchar, close_date date, owner varchar,
+        company varchar, company_id varchar, contact_ids varchar[], contact_emails varchar[], contact_names varchar[],
+        created_at timestamptz,
+        data json not null
+      );
+      create table raw_crm.imports (
+        import_id varchar primary key,
+        file varchar not null,
+        sha256 varchar not null unique,
+        bytes bigint not null,
+        system varchar not null,
+        object_type varchar not null,
+        crm_object varchar not null,
+        detected_by varchar not null,
+        encoding varchar not null,
+        delimiter varchar not null,
+        columns json not null,
+        rows bigint not null,
+        new_records bigint not null,
+        updated_records bigint not null,
+        unchanged_records bigint not null,
+        issues bigint not null,
+        imported_at timestamptz not null,
+        seconds double not null
+      );
+      create table raw_crm.import_issues (
+        import_id varchar not null, file varchar not null, line bigint not null,
+        column_name varchar, value varchar, reason varchar not null
+      );
+    `,
+  },
+  {
+    // Context typed in Tributary itself (tributary crm ...): never rewritten by
+    // imports, extracts or builds. A customer is kept as typed (customer_key)
+    // plus its normalized email and the customer_id it resolved to, if any.
+    id: '0301_crm_context',
+    sql: `
+      create schema if not exists crm;
+      create table crm.notes (
+        note_id varchar primary key,
+        kind varchar not null,
+        customer_key varchar not null, key_kind varchar not null, email varchar, customer_id varchar,
+        body varchar not null,
+        occurred_at timestamptz not null,
+        duration_minutes integer,
+        author varchar,
+        created_at timestamptz not null
+      );
+      create table crm.tasks (
+        task_id varchar primary key,
+        customer_key varchar not null, key_kind varchar not null, email varchar, customer_id varchar,
+        subject varchar not null,
+        due_date date,
+        status varchar not null,
+        author varchar,
+        created_at timestamptz not null,
+        completed_at timestamptz
+      );
+      create table crm.tags (
+        customer_key varchar not null, key_kind varchar not null, email varchar, customer_id varchar,
+        tag varchar not null,
+        author varchar,
+        created_at timestamptz not null,
+        primary key (customer_key, tag)
+      );
+    `,
+  },
+  {
     // Staged rows are appended, never deleted one by one: a re-read object gets a higher seq and
     // the merge keeps the latest version of each id (deleting before each append cost a scan per page).
     id: '0101_raw_stripe_staging_seq',

@@ -83,8 +83,91 @@ export interface ColumnDocTable {
   description: string | null;
 }
 
+/** One imported CRM file (extract/crm): its hash makes a second import of the same file a no-op. */
+export interface CrmImportTable {
+  import_id: string;
+  /** Absolute path at import time. */
+  file: string;
+  sha256: string;
+  bytes: number;
+  system: string;
+  /** contact, company or deal: the raw_crm table the rows went to. */
+  object_type: string;
+  /** The CRM's own name for the object: contact, lead, person, organization, company, deal. */
+  crm_object: string;
+  /** "HubSpot contacts export, by 'Record ID', 'Email', 'Lifecycle Stage'". */
+  detected_by: string;
+  encoding: string;
+  delimiter: string;
+  /** The header row as a JSON array. */
+  columns: ColumnType<string[], string, string>;
+  rows: number;
+  new_records: number;
+  updated_records: number;
+  unchanged_records: number;
+  issues: number;
+  imported_at: ColumnType<Date, Date | string, Date | string>;
+  seconds: number;
+}
+
+/** A row-level problem of an import: the row was kept with the field NULL. */
+export interface CrmImportIssueTable {
+  import_id: string;
+  file: string;
+  line: number;
+  column_name: string | null;
+  value: string | null;
+  reason: string;
+}
+
+/** Columns by which CRM context names its customer (see extract/crm/context). */
+export interface CrmCustomerColumns {
+  /** As typed, normalized: a Stripe id (cus_...), crm:<system>:<record id>, or a lower-cased email. */
+  customer_key: string;
+  /** 'stripe_customer', 'crm_record' or 'email'. */
+  key_kind: string;
+  /** Normalized email: the one typed, or the resolved customer's. */
+  email: string | null;
+  /** The marts.customers id it resolved to when written; null before the first build. */
+  customer_id: string | null;
+}
+
+export interface CrmNoteTable extends CrmCustomerColumns {
+  note_id: string;
+  /** 'note' or 'call'. */
+  kind: string;
+  body: string;
+  occurred_at: ColumnType<Date, Date | string, Date | string>;
+  duration_minutes: number | null;
+  author: string | null;
+  created_at: ColumnType<Date, Date | string, Date | string>;
+}
+
+export interface CrmTaskTable extends CrmCustomerColumns {
+  task_id: string;
+  subject: string;
+  /** YYYY-MM-DD. */
+  due_date: ColumnType<Date | null, string | null, string | null>;
+  /** 'open' or 'done'. */
+  status: string;
+  author: string | null;
+  created_at: ColumnType<Date, Date | string, Date | string>;
+  completed_at: ColumnType<Date | null, Date | string | null, Date | string | null>;
+}
+
+export interface CrmTagTable extends CrmCustomerColumns {
+  tag: string;
+  author: string | null;
+  created_at: ColumnType<Date, Date | string, Date | string>;
+}
+
 export interface WarehouseSchema {
   'meta.model_builds': ModelBuildTable;
+  'raw_crm.imports': CrmImportTable;
+  'raw_crm.import_issues': CrmImportIssueTable;
+  'crm.notes': CrmNoteTable;
+  'crm.tasks': CrmTaskTable;
+  'crm.tags': CrmTagTable;
   'meta.model_docs': ModelDocTable;
   'meta.column_docs': ColumnDocTable;
   'meta.sync_state': SyncStateTable;

@@ -1,0 +1,298 @@
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { WorkError } from '../../errors/index.js';
+import { createTableSql, type BulkColumn } from '../../warehouse/bulkLoad.js';
+import type { Warehouse, WarehouseTransaction } from '../../warehouse/warehouse.js';
+import type { MapOverrides } from './columnMap.js';
+import { detectExport, type Detection } from './detect.js';
+import { sniffFormat, type FileFormat } from './format.js';
+import { CsvFileError, type ParseRange } from './parse.js';
+import { readRows } from './readRows.js';
+import type { RowPlan } from './rows.js';
+import { scanFile, type FileScan } from './scan.js';
+import { insertFromStagingSql, rawCrmTables, stagingColumns, stagingTable, supersedeDuplicates, type StagedImport } from './tables.js';
+import type { CrmObjectType, CrmSystem } from './types.js';
+
+export interface ImportCrmOptions {
+  readonly warehouse: Warehouse;
+  readonly files: readonly string[];
+  readonly system?: CrmSystem;
+  /** contact, company, deal, or a CRM's own name (lead, person, organization); narrows detection, picks the generic table. */
+  readonly object?: string;
+  readonly map?: MapOverrides;
+  /** Overrides encoding detection (a TextDecoder label such as windows-1252). */
+  readonly encoding?: string;
+  readonly onProgress?: (progress: ImportProgress) => void;
+  /** Files at least this big parse on worker threads; Infinity keeps every parse on this thread. */
+  readonly parallelFromBytes?: number;
+  /** A record longer than this fails the file (an unclosed quote would otherwise swallow it whole). */
+  readonly maxRecordBytes?: number;
+}
+
+export interface ImportProgress {
+  readonly file: string;
+  /** checking: hashing and validating bytes; loading: parsing rows into the warehouse; merging: replacing older versions. */
+  readonly phase: 'checking' | 'loading' | 'merging';
+  readonly bytes: number;
+  readonly totalBytes: number;
+  readonly rows: number;
+}
+
+export interface ImportedIssue {
+  readonly line: number;
+  readonly column: string | null;
+  readonly value: string | null;
+  readonly reason: string;
+}
+
+export interface FileImportResult {
+  /** The path as given. */
+  readonly file: string;
+  /** `already-imported`: a file with the same sha256 was imported before; nothing changed. */
+  readonly status: 'imported' | 'already-imported';
+  /** This import's id, or the earlier import's for an already-imported file. */
+  readonly importId: string;
+  readonly importedAt: Date;
+  /** What the file was read as: "HubSpot contacts export, by 'Record ID', 'Email', 'Lifecycle Stage'". */
+  readonly detected: string;
+  readonly system: CrmSystem;
+  readonly objectType: CrmObjectType;
+  readonly table: string;
+  /** Records read from the file. */
+  readonly rows: number;
+  readonly newRecords: number;
+  readonly updatedRecords: number;
+  readonly unchangedRecords: number;
+  /** Rows whose record id a later line of the same file repeats (each also an issue). */
+  readonly duplicates: number;
+  readonly issues: number;
+  readonly firstIssues: readonly ImportedIssue[];
+  readonly bytes: number;
+  readonly seconds: number;
+}
+
+interface PreparedFile {
+  readonly label: string;
+  readonly path: string;
+  readonly format: FileFormat;
+  readonly detection: Detection;
+  scan?: FileScan;
+}
+
+const defaultParallelFromBytes = 16 * 1024 * 1024;
+const defaultMaxRecordBytes = 16 * 1024 * 1024;
+const batchRows = 5000;
+const firstIssuesShown = 5;
+
+const issueColumns: readonly BulkColumn[] = [
+  { name: 'import_id', type: 'varchar' },
+  { name: 'file', type: 'varchar' },
+  { name: 'line', type: 'bigint' },
+  { name: 'column_name', type: 'varchar' },
+  { name: 'value', type: 'varchar' },
+  { name: 'reason', type: 'varchar' },
+];
+
+/**
+ * Imports CRM CSV exports into `raw_crm`, all files in one transaction: when
+ * any file cannot be read, the warehouse is left as it was and the error names
+ * the file and line. Every file is read and checked before the transaction
+ * begins, so a bad header in the last file costs nothing.
+ */
+export async function importCrmFiles(options: ImportCrmOptions): Promise<FileImportResult[]> {
+  const prepared: PreparedFile[] = [];
+  for (const file of options.files) {
+    const path = resolve(file);
+    const format = await sniffFormat(path, file, options.encoding);
+    const detection = detectExport(format.headers, { file, system: options.system, object: options.object, overrides: options.map });
+    prepared.push({ label: file, path, format, detection });
+  }
+  const parallel = availableParallelism() > 1;
+  for (const file of prepared) {
+    const pieces = parallel && file.format.encoding === 'utf-8' && file.format.size >= (options.parallelFromBytes ?? defaultParallelFromBytes) ? 2 : 1;
+    file.scan = await scanFile(file.path, {
+      label: file.label,
+      utf8: file.format.encoding === 'utf-8',
+      pieces,
+      dataOffset: file.format.dataOffset,
+      size: file.format.size,
+      onBytes: (bytes) => options.onProgress?.({ file: file.label, phase: 'checking', bytes, totalBytes: file.format.size, rows: 0 }),
+    });
+  }
+  return options.warehouse.transaction(async (tx) => {
+    const results: FileImportResult[] = [];
+    const importedNow = new Map<string, FileImportResult>();
+    for (const file of prepared) {
+      const earlier = importedNow.get(file.scan!.sha256);
+      const result = earlier ? { ...earlier, file: file.label, status: 'already-imported' as const } : await importFile(tx, file, options);
+      importedNow.set(file.scan!.sha256, result);
+      results.push(result);
+    }
+    return results;
+  });
+}
+
+async function importFile(tx: WarehouseTransaction, file: PreparedFile, options: ImportCrmOptions): Promise<FileImportResult> {
+  const started = performance.now();
+  const scan = file.scan!;
+  const { map } = file.detection;
+  const table = rawCrmTables[map.objectType];
+  const previous = await tx.db.selectFrom('raw_crm.imports').selectAll().where('sha256', '=', scan.sha256).executeTakeFirst();
+  if (previous) {
+    return {
+      file: file.label,
+      status: 'already-imported',
+      importId: previous.import_id,
+      importedAt: previous.imported_at,
+      detected: file.detection.description,
+      system: map.system,
+      objectType: map.objectType,
+      table: `raw_crm.${table.table}`,
+      rows: previous.rows,
+      newRecords: 0,
+      updatedRecords: 0,
+      unchangedRecords: previous.rows,
+      duplicates: 0,
+      issues: 0,
+      firstIssues: [],
+      bytes: scan.bytes,
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
+
+  const importId = newImportId();
+  const staged: StagedImport = {
+    importId,
+    file: file.path,
+    system: map.system,
+    objectType: map.objectType,
+    crmObject: map.crmObject,
+  };
+  // A temporary table holds one batch at a time: memory stays at one batch, and rows are written to disk once.
+  await tx.run(createTableSql(stagingTable, stagingColumns, { temporary: true }));
+  const moveBatch = insertFromStagingSql(staged);
+
+  const plan: RowPlan = {
+    map,
+    columns: file.detection.columns,
+    headers: file.format.headers,
+    context: { decimalSeparator: file.format.delimiter === ';' ? ',' : '.' },
+  };
+  const range: ParseRange = {
+    path: file.path,
+    encoding: file.format.encoding,
+    start: file.format.encoding === 'utf-8' ? file.format.dataOffset : 0,
+    firstLine: file.format.encoding === 'utf-8' ? file.format.dataLine : 1,
+    skipHeader: file.format.encoding !== 'utf-8',
+    delimiter: file.format.delimiter,
+    lineBreak: file.format.lineBreak,
+    maxRecordBytes: options.maxRecordBytes ?? defaultMaxRecordBytes,
+  };
+  let rows = 0;
+  try {
+    await readRows({
+      range,
+      plan,
+      splits: scan.splits,
+      batchRows,
+      onBatch: async (batch) => {
+        if (batch.rows > 0) {
+          await tx.append({ table: stagingTable }, stagingColumns, [[batch.payload]]);
+          await tx.run(moveBatch);
+          await tx.run(`delete from ${stagingTable}`);
+        }
+        if (batch.issues.length) {
+          await tx.append(
+            { schema: 'raw_crm', table: 'import_issues' },
+            issueColumns,
+            batch.issues.map((issue) => [importId, file.path, issue.line, issue.column, issue.value, issue.reason]),
+          );
+        }
+        rows += batch.rows;
+        options.onProgress?.({ file: file.label, phase: 'loading', bytes: batch.bytesRead, totalBytes: file.format.size, rows });
+      },
+    });
+  } catch (error) {
+    if (error instanceof CsvFileError) throw new WorkError(`${file.label} ${error.message}.`, { cause: error });
+    throw error;
+  }
+
+  options.onProgress?.({ file: file.label, phase: 'merging', bytes: file.format.size, totalBytes: file.format.size, rows });
+  const keyColumn = file.detection.columns.record_id?.[0] ?? file.detection.columns.email?.[0] ?? 0;
+  await tx.run(`drop table ${stagingTable}`);
+  const duplicates = await supersedeDuplicates(tx, staged, file.format.headers[keyColumn]!.trim());
+  const counts = await tx.one<{ new_records: number; updated_records: number; unchanged_records: number }>(
+    `select
+       count(*) filter (where old.record_id is null) as new_records,
+       count(*) filter (where old.record_id is not null and old.data <> new.data) as updated_records,
+       count(*) filter (where old.record_id is not null and old.data = new.data) as unchanged_records
+     from raw_crm.${table.table} as new
+     left join raw_crm.${table.table} as old
+       on old.system = new.system and old.record_id = new.record_id and old.import_id <> new.import_id
+     where new.import_id = ?`,
+    [importId],
+  );
+  // The newest import of a record wins; records this file does not mention stay as they were.
+  await tx.run(
+    `delete from raw_crm.${table.table}
+     where import_id <> ? and system = ? and record_id in (select record_id from raw_crm.${table.table} where import_id = ? and record_id is not null)`,
+    [importId, map.system, importId],
+  );
+
+  const issues = (await tx.one<{ n: number }>('select count(*) as n from raw_crm.import_issues where import_id = ?', [importId]))!.n;
+  const firstIssues = await tx.all<ImportedIssue>(
+    `select line, column_name as "column", value, reason from raw_crm.import_issues where import_id = ? order by line, column_name nulls first limit ${firstIssuesShown}`,
+    [importId],
+  );
+  const importedAt = new Date();
+  const seconds = (performance.now() - started) / 1000;
+  await tx.db
+    .insertInto('raw_crm.imports')
+    .values({
+      import_id: importId,
+      file: file.path,
+      sha256: scan.sha256,
+      bytes: scan.bytes,
+      system: map.system,
+      object_type: map.objectType,
+      crm_object: map.crmObject,
+      detected_by: file.detection.description,
+      encoding: file.format.encoding,
+      delimiter: file.format.delimiter,
+      columns: JSON.stringify(file.format.headers),
+      rows,
+      new_records: counts!.new_records,
+      updated_records: counts!.updated_records,
+      unchanged_records: counts!.unchanged_records,
+      issues,
+      imported_at: importedAt,
+      seconds,
+    })
+    .execute();
+  return {
+    file: file.label,
+    status: 'imported',
+    importId,
+    importedAt,
+    detected: file.detection.description,
+    system: map.system,
+    objectType: map.objectType,
+    table: `raw_crm.${table.table}`,
+    rows,
+    newRecords: counts!.new_records,
+    updatedRecords: counts!.updated_records,
+    unchangedRecords: counts!.unchanged_records,
+    duplicates,
+    issues,
+    firstIssues,
+    bytes: scan.bytes,
+    seconds,
+  };
+}
+
+/** Sortable by time, unique without coordination: imp_20260115T101010Z_3fa9c2. */
+function newImportId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `imp_${stamp}_${randomBytes(3).toString('hex')}`;
+}
