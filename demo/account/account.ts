@@ -1,5 +1,7 @@
 import { UsageError } from '../../errors/index.js';
 import { Billing, isEnded, type CancellationDetails, type DesiredItem } from './billing.js';
+import { AccountView, COLLECTIONS } from './collections.js';
+import { expandTree, type Json } from './render/context.js';
 import type { Kind } from './kinds.js';
 import type { Customer, DunningExhausted, Price, Subscription, Tier } from './model.js';
 import { checkCurrency } from './money.js';
@@ -300,6 +302,7 @@ export class DemoAccount {
         metadata: options.metadata ?? {},
       },
       history: null,
+      version: 0,
     };
     store.customers.push(customer);
     const card = options.card === null ? null : this.card(options.card ?? {}, created, idx, options.country);
@@ -433,6 +436,7 @@ export class DemoAccount {
         metadata: options.metadata ?? {},
       },
       history: null,
+      version: 0,
     };
     store.subscriptions.push(sub);
     const failFirstPayment = options.paymentBehavior === 'fails';
@@ -548,6 +552,52 @@ export class DemoAccount {
     }
     due.sort((a, b) => a[0] - b[0] || a[2] - b[2]);
     for (const [created, kind, idx] of due) this.billing.emitGlobal(`${kind}.created`, kind, idx, created);
+  }
+
+  private view: AccountView | null = null;
+
+  /** The listing view of the account (indexes rebuilt after the clock moves). */
+  listing(): AccountView {
+    return (this.view ??= new AccountView(this));
+  }
+
+  /**
+   * Every object of a list as the server lists it (newest first, as of the
+   * clock), rendered: `account.objects('invoices')`. Expansions as in a list
+   * request without the `data.` prefix.
+   */
+  objects(list: string, expand: string[] = []): Json[] {
+    const view = this.listing();
+    const index = view.index(list);
+    const tree = expandTree(expand);
+    const out: Json[] = [];
+    for (let position = index.size - 1; position >= 0; position--) out.push(view.render(list, index.order[position]!, tree));
+    return out;
+  }
+
+  /** The ids a full read of a list finds, newest first (what an extractor should end up with). */
+  ids(list: string): string[] {
+    const view = this.listing();
+    const index = view.index(list);
+    const kind = index.spec.kind;
+    const out: string[] = [];
+    for (let position = index.size - 1; position >= 0; position--) out.push(this.store.id(kind, index.order[position]!));
+    return out;
+  }
+
+  /** How many objects each list holds as of the clock. */
+  counts(): Record<string, number> {
+    const view = this.listing();
+    return Object.fromEntries(COLLECTIONS.map((spec) => [spec.name, view.index(spec.name).size]));
+  }
+
+  /** One object by id as a retrieve answers it (a deleted customer's stub included), or undefined. */
+  retrieve(list: string, id: string, expand: string[] = []): Json | undefined {
+    const view = this.listing();
+    const idx = view.find(list, id);
+    if (idx === undefined) return undefined;
+    const spec = view.index(list).spec;
+    return spec.renderDeleted?.(view.context(), idx) ?? view.render(list, idx, expandTree(expand));
   }
 
   /** The handle of an existing object by its Stripe id (for callers that only have ids, like the server's admin routes). */

@@ -118,6 +118,7 @@ export class Billing {
       funding: card.funding,
       s: { expMonth: card.expMonth, expYear: card.expYear },
       history: null,
+      version: 0,
     };
     store.paymentMethods.push(pm);
     customer.paymentMethods.push(pm.idx);
@@ -196,6 +197,11 @@ export class Billing {
     const store = this.store;
     const customer = store.customers[sub.customer]!;
     if (!this.customerActive(customer, at, `start ${store.id('subscription', sub.idx)}`)) return;
+    if (customer.s.currency !== null && customer.s.currency !== sub.currency) {
+      // Stripe fixes a customer's currency with its first invoice.
+      this.warn(`Could not start ${store.id('subscription', sub.idx)}: its currency ${sub.currency} differs from the customer's ${customer.s.currency}.`);
+      return;
+    }
     sub.materialized = true;
     customer.subscriptions.push(sub.idx);
     if (customer.s.currency === null) this.mutateCustomer(customer, at, (s) => void (s.currency = sub.currency));

@@ -1,7 +1,7 @@
 import type { DemoAccount } from './account.js';
 import type { Kind } from './kinds.js';
 import { EVENT_TYPES } from './kinds.js';
-import { BILLING_REASONS, stateAt, TXN_CATEGORIES, TXN_SOURCES } from './model.js';
+import { BILLING_REASONS, TXN_CATEGORIES, TXN_SOURCES } from './model.js';
 import { renderCoupon, renderPrice, renderProduct, renderTaxRate } from './render/catalog.js';
 import { NO_EXPAND, type Expand, type Json, type RenderContext } from './render/context.js';
 import { renderCustomer, renderDeletedCustomer, renderPaymentMethod } from './render/customers.js';
@@ -429,4 +429,3 @@ export class AccountView {
   }
 }
 
-export { stateAt };

@@ -8,15 +8,17 @@ import type { Interval } from './time.js';
  * of the other tables; -1 and 0 mean "none" for indexes and times.
  */
 
-/** Prior states of a mutable record, kept only for changes inside the event window (events render "as of" their time). */
+/** Prior states of a mutable record, kept only for changes inside the event window (events render the state they announce). */
 export interface History<S> {
-  /** `[until, state]`: `state` was current up to (not including) `until`. Ascending by `until`. */
-  entries: Array<[number, S]>;
+  /** `[until, state, version]`: `state` (version `version`) was current up to (not including) `until`. In change order. */
+  entries: Array<[number, S, number]>;
 }
 
 export interface Versioned<S> {
   s: S;
   history: History<S> | null;
+  /** Counts the changes so far; events remember the version they announce. */
+  version: number;
 }
 
 /** The state of `record` as of `asOf` (inclusive: changes at `asOf` are applied). */
@@ -25,6 +27,15 @@ export function stateAt<S>(record: Versioned<S>, asOf: number): S {
   if (history) {
     for (const [until, state] of history.entries) if (asOf < until) return state;
   }
+  return record.s;
+}
+
+/** The state of `record` right after its `version`-th change (falls back to the oldest kept state). */
+export function stateAtVersion<S>(record: Versioned<S>, version: number): S {
+  if (version >= record.version) return record.s;
+  const entries = record.history?.entries;
+  if (!entries || entries.length === 0) return record.s;
+  for (const [, state, v] of entries) if (v >= version) return state;
   return record.s;
 }
 
@@ -394,7 +405,7 @@ export function newBalanceTransactions() {
 }
 
 export function newEvents() {
-  return new Columns({ created: 'u32', type: 'u8', kind: 'u8', object: 'i32' }, { object: -1 }, 4096);
+  return new Columns({ created: 'u32', type: 'u8', kind: 'u8', object: 'i32', version: 'i32' }, { object: -1, version: -1 }, 4096);
 }
 
 export type Invoices = ReturnType<typeof newInvoices>;

@@ -178,24 +178,31 @@ export class AccountStore {
     events.c.type[row] = EVENT_TYPE_CODE[type];
     events.c.kind[row] = EVENT_KIND_CODE[kind];
     events.c.object[row] = idx;
+    events.c.version[row] = this.versionOf(kind, idx);
   }
 
   /**
    * Changes a versioned record at `at`. The prior state is kept (as the object
-   * it was; `copy` makes the new one) when an event could still render it;
-   * several changes within one second merge. `change` may edit the state in
-   * place but must replace, not edit, anything `copy` does not copy.
+   * it was; `copy` makes the new one) when an event could still render it.
+   * `change` may edit the state in place but must replace, not edit, anything
+   * `copy` does not copy.
    */
   mutate<S extends object>(record: Versioned<S>, at: number, change: (state: S) => void, copy: (state: S) => S = shallowCopy): void {
     if (at >= this.horizon) {
       const history = (record.history ??= { entries: [] });
-      const last = history.entries[history.entries.length - 1];
-      if (!last || last[0] < at) {
-        history.entries.push([at, record.s]);
-        record.s = copy(record.s);
-      }
+      history.entries.push([at, record.s, record.version]);
+      record.s = copy(record.s);
     }
+    record.version++;
     change(record.s);
+  }
+
+  /** The version an event about this object announces (-1 for objects rendered by time alone). */
+  private versionOf(kind: Kind, idx: number): number {
+    if (kind === 'customer') return this.customers[idx]!.version;
+    if (kind === 'subscription') return this.subscriptions[idx]!.version;
+    if (kind === 'payment_method') return this.paymentMethods[idx]!.version;
+    return -1;
   }
 
   /** Drops prior states that no listable event can need any more. */

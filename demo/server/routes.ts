@@ -1,5 +1,4 @@
 import { COLLECTION_BY_NAME, type AccountView } from '../account/collections.js';
-import { stateAt } from '../account/model.js';
 import { renderAccount } from '../account/render/account.js';
 import { renderPaymentMethod } from '../account/render/customers.js';
 import { renderCreditNoteLine, renderLine } from '../account/render/invoices.js';
@@ -131,4 +130,3 @@ export function answerGet(view: AccountView, path: string, query: QueryParams): 
   throw unrecognizedUrl('GET', path);
 }
 
-export { stateAt };

@@ -1,4 +1,3 @@
-import { stateAt } from '../model.js';
 import { minorPerMajor } from '../money.js';
 import { NO_EXPAND, idOr, type Expand, type Json, type RenderContext } from './context.js';
 
@@ -182,4 +181,3 @@ export function zeroDecimal(currency: string): boolean {
   return minorPerMajor(currency) === 1;
 }
 
-export { stateAt };

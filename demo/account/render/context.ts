@@ -1,3 +1,4 @@
+import { stateAt, type Versioned } from '../model.js';
 import type { AccountStore } from '../store.js';
 
 /** Requested expansions as a tree: `invoice_settings.default_payment_method` is invoice_settings -> default_payment_method. */
@@ -21,11 +22,19 @@ export function expandTree(paths: readonly string[]): Expand {
   return root as unknown as Expand;
 }
 
-/** What every renderer needs: the store, the instant to render the object as of, and the expansions. */
+/** What every renderer needs: the store and the instant to render objects as of. */
 export interface RenderContext {
   readonly store: AccountStore;
   /** Mutable objects show their state as of this instant (events render the past). */
   readonly asOf: number;
+  /** One record shown in a given state (an event's object exactly as that event announced it). */
+  readonly pinned?: { readonly record: Versioned<unknown>; readonly state: unknown };
+}
+
+/** The state a renderer shows for `record`: the pinned one, else the one as of the context's instant. */
+export function stateOf<S>(ctx: RenderContext, record: Versioned<S>): S {
+  if (ctx.pinned && ctx.pinned.record === record) return ctx.pinned.state as S;
+  return stateAt(record, ctx.asOf);
 }
 
 export type Json = Record<string, unknown>;

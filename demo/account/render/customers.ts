@@ -1,10 +1,9 @@
-import { stateAt } from '../model.js';
-import { EMPTY_ADDRESS, NO_EXPAND, idOr, type Expand, type Json, type RenderContext } from './context.js';
+import { EMPTY_ADDRESS, NO_EXPAND, idOr, stateOf, type Expand, type Json, type RenderContext } from './context.js';
 
 export function renderCustomer(ctx: RenderContext, idx: number, expand: Expand = NO_EXPAND): Json {
   const { store } = ctx;
   const customer = store.customers[idx]!;
-  const s = stateAt(customer, ctx.asOf);
+  const s = stateOf(ctx, customer);
   const settingsExpand = expand.get('invoice_settings') ?? NO_EXPAND;
   return {
     id: store.id('customer', idx),
@@ -45,9 +44,9 @@ export function renderDeletedCustomer(ctx: RenderContext, idx: number): Json {
 export function renderPaymentMethod(ctx: RenderContext, idx: number, expand: Expand = NO_EXPAND): Json {
   const { store } = ctx;
   const pm = store.paymentMethods[idx]!;
-  const s = stateAt(pm, ctx.asOf);
+  const s = stateOf(ctx, pm);
   const customer = store.customers[pm.customer]!;
-  const owner = stateAt(customer, ctx.asOf);
+  const owner = stateOf(ctx, customer);
   return {
     id: store.id('payment_method', idx),
     object: 'payment_method',

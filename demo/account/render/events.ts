@@ -1,4 +1,5 @@
 import { EVENT_KINDS, EVENT_TYPES, type Kind } from '../kinds.js';
+import { stateAtVersion, type Versioned } from '../model.js';
 import type { AccountStore } from '../store.js';
 import { renderCoupon, renderPrice, renderProduct } from './catalog.js';
 import type { Json, RenderContext } from './context.js';
@@ -10,8 +11,8 @@ import { renderSubscription } from './subscriptions.js';
 /** The API version events are rendered in (what stripe 23.1.0 pins). */
 export const API_VERSION = '2026-10-28.endive';
 
-function renderAsOf(store: AccountStore, kind: Kind, idx: number, asOf: number): Json {
-  const ctx: RenderContext = { store, asOf };
+function renderAs(ctx: RenderContext, kind: Kind, idx: number): Json {
+  const { store } = ctx;
   switch (kind) {
     case 'customer': return renderCustomer(ctx, idx);
     case 'subscription': return renderSubscription(ctx, idx);
@@ -28,6 +29,13 @@ function renderAsOf(store: AccountStore, kind: Kind, idx: number, asOf: number):
     case 'payout': return renderPayout(ctx, idx);
     default: throw new Error(`events never carry a ${kind}`);
   }
+}
+
+function versioned(store: AccountStore, kind: Kind, idx: number): Versioned<unknown> | null {
+  if (kind === 'customer') return store.customers[idx]!;
+  if (kind === 'subscription') return store.subscriptions[idx]!;
+  if (kind === 'payment_method') return store.paymentMethods[idx]!;
+  return null;
 }
 
 function isPlainObject(value: unknown): value is Json {
@@ -52,9 +60,16 @@ export function renderEvent(store: AccountStore, idx: number): Json {
   const type = EVENT_TYPES[c.type[idx]!]!;
   const kind = EVENT_KINDS[c.kind[idx]!]!;
   const object = c.object[idx]!;
-  const after = renderAsOf(store, kind, object, created);
+  const record = versioned(store, kind, object);
+  const version = c.version[idx]!;
+  // A versioned object shows the state its change produced (and the one before it);
+  // others are rendered as of the event's second.
+  const after = renderAs(record ? { store, asOf: created, pinned: { record, state: stateAtVersion(record, version) } } : { store, asOf: created }, kind, object);
   const data: Json = { object: after };
-  if (type.endsWith('.updated')) data['previous_attributes'] = previousAttributes(renderAsOf(store, kind, object, created - 1), after);
+  if (type.endsWith('.updated')) {
+    const before = renderAs(record ? { store, asOf: created, pinned: { record, state: stateAtVersion(record, version - 1) } } : { store, asOf: created - 1 }, kind, object);
+    data['previous_attributes'] = previousAttributes(before, after);
+  }
   return {
     id: store.id('event', idx),
     object: 'event',

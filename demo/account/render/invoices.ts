@@ -3,7 +3,7 @@ import { BILLING_REASONS, stateAt } from '../model.js';
 import { shortDate } from '../time.js';
 import type { AccountStore } from '../store.js';
 import { renderDiscount, zeroDecimal } from './catalog.js';
-import { EMPTY_ADDRESS, NO_EXPAND, formatMoney, idOr, listOf, type Expand, type Json, type RenderContext } from './context.js';
+import { EMPTY_ADDRESS, NO_EXPAND, formatMoney, idOr, listOf, stateOf, type Expand, type Json, type RenderContext } from './context.js';
 import { renderCustomer, renderPaymentMethod } from './customers.js';
 
 const EMBEDDED_LIST_LIMIT = 10;
@@ -90,7 +90,7 @@ export function renderInvoice(ctx: RenderContext, inv: number, expand: Expand = 
   const discountTotal = c.discountTotal[inv]!;
   const paid = status === 'paid';
   const hosted = isFinal ? hostedToken(store, inv) : null;
-  const defaultPm = subIdx >= 0 ? stateAt(store.subscriptions[subIdx]!, asOf).defaultPm : -1;
+  const defaultPm = subIdx >= 0 ? stateOf(ctx, store.subscriptions[subIdx]!).defaultPm : -1;
   return {
     id,
     object: 'invoice',

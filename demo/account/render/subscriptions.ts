@@ -1,7 +1,7 @@
-import { stateAt, type SubscriptionItemRef, type SubscriptionState } from '../model.js';
+import type { SubscriptionItemRef, SubscriptionState } from '../model.js';
 import { isMetered } from '../pricing.js';
 import { renderDiscount, renderPlan, renderPrice } from './catalog.js';
-import { NO_EXPAND, idOr, listOf, type Expand, type Json, type RenderContext } from './context.js';
+import { NO_EXPAND, idOr, listOf, stateOf, type Expand, type Json, type RenderContext } from './context.js';
 import { renderCustomer, renderPaymentMethod } from './customers.js';
 import { renderInvoice } from './invoices.js';
 
@@ -11,7 +11,7 @@ export const EMBEDDED_LIST_LIMIT = 10;
 export function renderSubscription(ctx: RenderContext, idx: number, expand: Expand = NO_EXPAND): Json {
   const { store } = ctx;
   const sub = store.subscriptions[idx]!;
-  const s = stateAt(sub, ctx.asOf);
+  const s = stateOf(ctx, sub);
   const id = store.id('subscription', idx);
   const discountsExpand = expand.get('discounts');
   const items = s.items.slice(0, EMBEDDED_LIST_LIMIT).map((ref) => renderItemOf(ctx, s, ref, NO_EXPAND));
@@ -92,12 +92,12 @@ function renderItemOf(ctx: RenderContext, s: SubscriptionState, ref: Subscriptio
 
 /** The items a subscription has as of the context's instant, for the sub-list endpoint. */
 export function subscriptionItemsOf(ctx: RenderContext, subscription: number): SubscriptionItemRef[] {
-  return stateAt(ctx.store.subscriptions[subscription]!, ctx.asOf).items;
+  return stateOf(ctx, ctx.store.subscriptions[subscription]!).items;
 }
 
 export function renderSubscriptionItem(ctx: RenderContext, itemIdx: number, expand: Expand = NO_EXPAND): Json | null {
   const item = ctx.store.subscriptionItems[itemIdx]!;
-  const s = stateAt(ctx.store.subscriptions[item.subscription]!, ctx.asOf);
+  const s = stateOf(ctx, ctx.store.subscriptions[item.subscription]!);
   const ref = s.items.find((candidate) => candidate.item === itemIdx);
   return ref ? renderItemOf(ctx, s, ref, expand) : null;
 }
