@@ -86,7 +86,7 @@ export const streams: readonly StreamDefinition[] = [
     incremental: 'events',
     list: (api, params) => api.customers.list(params),
     retrieve: (api, id, params) => api.customers.retrieve(id, params),
-    expand: ['invoice_settings.default_payment_method', 'discount.source.coupon'],
+    expand: ['invoice_settings.default_payment_method'],
     eventObjects: ['customer'],
     embedded: [{ stream: 'payment_methods', path: ['invoice_settings', 'default_payment_method'] }],
     listShowsAll: true,
@@ -150,6 +150,9 @@ export const streams: readonly StreamDefinition[] = [
     incremental: 'events',
     list: (api, params) => api.invoices.list(params),
     retrieve: (api, id, params) => api.invoices.retrieve(id, params),
+    // Discounts as objects: once Stripe removes an ended discount from its
+    // subscription, the invoices it applied to are its only record.
+    expand: ['discounts'],
     eventObjects: ['invoice'],
     subLists: [{ field: 'lines', label: 'lines', list: (api, invoiceId, params) => api.invoices.listLineItems(invoiceId, params) }],
     customerFields: ['customer'],
