@@ -1,6 +1,6 @@
 import { normalizeHeader, withMapOverrides, type ColumnMap, type MapOverrides } from './columnMap.js';
 import { detectableMaps, genericMap } from './systems/index.js';
-import type { CrmField, CrmObjectType, CrmSystem } from './types.js';
+import { objectTypeOfName, type CrmField, type CrmObjectType, type CrmSystem } from './types.js';
 import { WorkError } from '../../errors/index.js';
 
 export interface DetectOptions {
@@ -118,10 +118,7 @@ function recognizedColumns(map: ColumnMap, index: Map<string, number[]>): number
 }
 
 function objectTypeOf(object: string | undefined): CrmObjectType {
-  if (!object) return 'contact';
-  if (object === 'contact' || object === 'lead' || object === 'person') return 'contact';
-  if (object === 'company' || object === 'organization') return 'company';
-  return 'deal';
+  return (object && objectTypeOfName[object]) || 'contact';
 }
 
 function unknownExportMessage(headers: readonly string[], pool: readonly ColumnMap[], options: DetectOptions): string {

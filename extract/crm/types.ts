@@ -8,6 +8,17 @@ export type CrmSystem = (typeof crmSystems)[number];
 export const crmObjectTypes = ['contact', 'company', 'deal'] as const;
 export type CrmObjectType = (typeof crmObjectTypes)[number];
 
+/** What `--object` accepts: an object type, or a CRM's own name for one. */
+export const crmObjectNames = ['contact', 'lead', 'person', 'company', 'organization', 'deal'] as const;
+export const objectTypeOfName: Record<string, CrmObjectType> = {
+  contact: 'contact',
+  lead: 'contact',
+  person: 'contact',
+  company: 'company',
+  organization: 'company',
+  deal: 'deal',
+};
+
 /**
  * The fields a row is parsed into. One list for every system, so the column
  * maps, the `--map` option, the staging SQL and the tables agree on names.
