@@ -1,4 +1,4 @@
-import { hash32 } from './random.js';
+import { hash32, mix2 } from './random.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const BASE36 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -53,7 +53,7 @@ export class IdCodec {
     let left = Math.floor(index / HALF);
     let right = index % HALF;
     for (let round = 0; round < ROUNDS; round++) {
-      const next = left ^ (hash32(right, keys[round]!) & (HALF - 1));
+      const next = left ^ (mix2(right, keys[round]!) & (HALF - 1));
       left = right;
       right = next;
     }
@@ -65,7 +65,7 @@ export class IdCodec {
     let left = Math.floor(value / HALF);
     let right = value % HALF;
     for (let round = ROUNDS - 1; round >= 0; round--) {
-      const previous = right ^ (hash32(left, keys[round]!) & (HALF - 1));
+      const previous = right ^ (mix2(left, keys[round]!) & (HALF - 1));
       right = left;
       left = previous;
     }
@@ -107,11 +107,16 @@ export class IdCodec {
 
   /** Any other deterministic token: invoice prefixes, fingerprints, receipt paths, request ids. */
   token(tag: number, index: number, length: number, alphabet: 'base62' | 'hex' = 'base62'): string {
+    // One hash seeds a xorshift stream: tokens are long (receipt urls) and rendered often.
+    let state = hash32(this.seed, tag, index) || 1;
+    const chars = alphabet === 'hex' ? '0123456789ABCDEF' : BASE62;
     let out = '';
-    for (let i = 0; out.length < length; i++) {
-      const h = hash32(this.seed, tag, index, i);
-      out += alphabet === 'hex' ? h.toString(16).toUpperCase().padStart(8, '0') : encode(h, BASE62, 5);
+    for (let i = 0; i < length; i++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      out += chars[(state >>> 0) % chars.length];
     }
-    return out.slice(0, length);
+    return out;
   }
 }

@@ -96,9 +96,18 @@ export class AccountStore {
     return CURRENCIES[code]!;
   }
 
+  /** Ids of the small catalog kinds, which every invoice line and item repeats. */
+  private readonly idCache = new Map<Kind, string[]>([['product', []], ['price', []], ['tax_rate', []]]);
+
   /** The Stripe id of row `idx` of `kind`. */
   id(kind: Kind, idx: number): string {
     if (kind === 'coupon') return this.coupons[idx]!.id;
+    const cache = this.idCache.get(kind);
+    if (cache) return (cache[idx] ??= this.computeId(kind, idx));
+    return this.computeId(kind, idx);
+  }
+
+  private computeId(kind: Kind, idx: number): string {
     const spec = KINDS[kind];
     const created = this.created(kind, idx);
     return spec.short ? this.ids.short(spec.prefix, KIND_TAG[kind], idx, created) : this.ids.long(spec.prefix, KIND_TAG[kind], idx, created);

@@ -11,6 +11,8 @@ export interface Catalog {
   metered: Partial<Record<string, PriceRef>>;
   coupons: { repeating: CouponRef; forever: CouponRef; once: CouponRef; amountOnce: CouponRef; amountRepeatingEur: CouponRef; partner: CouponRef };
   taxRates: Partial<Record<string, TaxRateRef>>;
+  /** A product launched a few weeks before now, with its price and a launch coupon (their events are still listed). */
+  launch: { at: number; price: PriceRef; coupon: CouponRef };
 }
 
 export type PlanName = 'starter' | 'pro' | 'business';
@@ -39,7 +41,7 @@ function cadenceAmount(monthly: number, cadence: Cadence, currency: string): num
   return currency === 'jpy' ? Math.round(raw / 10) * 10 : Math.round(raw / 100) * 100 - (cadence === 'week' ? 1 : 0);
 }
 
-export function buildCatalog(account: DemoAccount, currencies: string[]): Catalog {
+export function buildCatalog(account: DemoAccount, currencies: string[], launchAt: number): Catalog {
   const starter = account.product({ name: 'Starter', description: 'For individuals getting started.' });
   const pro = account.product({ name: 'Pro', description: 'For growing teams.' });
   const business = account.product({ name: 'Business', description: 'For companies that need more.' });
@@ -104,5 +106,11 @@ export function buildCatalog(account: DemoAccount, currencies: string[]): Catalo
     IE: account.taxRate({ country: 'IE', percentage: 23 }),
     GB: account.taxRate({ country: 'GB', percentage: 20 }),
   };
-  return { plans, seats, volumeSeats, addon, metered, coupons, taxRates };
+  const assistant = account.product({ name: 'AI Assistant', description: 'Add-on: drafts replies and summaries.', createdAt: launchAt });
+  const launch = {
+    at: launchAt,
+    price: account.price({ product: assistant, currency: 'usd', unitAmount: 1500, interval: 'month', nickname: 'assistant monthly usd', createdAt: launchAt + 120 }),
+    coupon: account.coupon({ id: 'ASSIST25', name: 'AI Assistant launch: 25% off for 2 months', percentOff: 25, duration: 'repeating', durationInMonths: 2, createdAt: launchAt + 300 }),
+  };
+  return { plans, seats, volumeSeats, addon, metered, coupons, taxRates, launch };
 }

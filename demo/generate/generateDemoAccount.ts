@@ -45,7 +45,7 @@ export function generateDemoAccount(options: GenerateOptions): DemoAccount {
   const now = options.now === undefined ? Math.floor(Date.now() / 1000) : toUnix(options.now, 'the demo account option now');
   const accountCreated = startOfDay(now - 730 * DAY) - 14 * DAY + 9 * HOUR;
   const account = createDemoAccount({ seed, now, accountCreated, businessName: 'Tributary Demo Inc.', email: 'billing@tributary-demo.example' });
-  const catalog = buildCatalog(account, ['usd', 'eur', 'gbp', 'jpy']);
+  const catalog = buildCatalog(account, ['usd', 'eur', 'gbp', 'jpy'], now - 18 * DAY + 5 * HOUR);
   const context: Context = { account, catalog, pools: peoplePools(seed), seed, now, start: accountCreated + 3 * DAY, emails: [] };
   const progress = options.onProgress;
   const step = Math.max(1, Math.floor(customers / 50));
@@ -188,6 +188,8 @@ function lifecycle(context: Context, rng: Rng, customer: CustomerRef, currency: 
   const addon = catalog.addon[currency]?.[cadence];
   if (addon && rng.chance(0.15)) items.push({ price: addon, quantity: 1 });
   if (cadence === 'month' && rng.chance(0.1)) items.push({ price: catalog.metered[currency]! });
+  const launched = startAt > catalog.launch.at + 600 && currency === 'usd' && cadence === 'month';
+  if (launched && rng.chance(0.3)) items.push({ price: catalog.launch.price });
 
   const trial = first && rng.chance(0.3);
   const lapse = trial && rng.chance(0.3);
@@ -196,7 +198,7 @@ function lifecycle(context: Context, rng: Rng, customer: CustomerRef, currency: 
     at: startAt,
     items,
     ...(trial ? { trialDays: rng.pick([7, 14, 14, 30]), trialEndBehavior: lapse ? ('cancel' as const) : ('convert' as const) } : {}),
-    ...(rng.chance(0.15) ? { coupon: couponFor(catalog, rng, currency) } : {}),
+    ...(launched && rng.chance(0.3) ? { coupon: catalog.launch.coupon } : rng.chance(0.15) ? { coupon: couponFor(catalog, rng, currency) } : {}),
     paymentBehavior: !trial && rng.chance(0.02) ? 'fails' : 'succeeds',
     dunning: { exhausted: dunning, invoice: rng.chance(0.7) ? 'uncollectible' : 'open' },
   });

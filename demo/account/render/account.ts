@@ -43,7 +43,7 @@ export function renderAccount(store: AccountStore): Json {
       dashboard: { display_name: settings.businessName, timezone: 'Etc/UTC' },
       invoices: { default_account_tax_ids: null, hosted_payment_method_save: 'offer' },
       payments: { statement_descriptor: settings.businessName.toUpperCase().slice(0, 22), statement_descriptor_kana: null, statement_descriptor_kanji: null, statement_descriptor_prefix_kana: null, statement_descriptor_prefix_kanji: null },
-      payouts: { debit_negative_balances: true, schedule: { delay_days: 2, interval: 'weekly', weekly_anchor: 'monday' }, statement_descriptor: null },
+      payouts: { debit_negative_balances: true, schedule: { delay_days: 2, interval: 'weekly' }, statement_descriptor: null },
       sepa_debit_payments: {},
     },
     tos_acceptance: { date: settings.accountCreated, ip: null, user_agent: null },

@@ -278,7 +278,7 @@ export function renderInvoiceItem(ctx: RenderContext, item: number, expand: Expa
     livemode: false,
     metadata: {},
     net_amount: amount,
-    parent: subIdx >= 0 ? { subscription_details: { subscription: store.id('subscription', subIdx), subscription_item: store.id('subscription_item', c.subscriptionItem[item]!) }, type: 'subscription_details' } : null,
+    parent: subIdx >= 0 ? { subscription_details: { subscription: store.id('subscription', subIdx) }, type: 'subscription_details' } : null,
     period: { end: c.periodEnd[item]!, start: c.periodStart[item]! },
     pricing: { price_details: { price: store.id('price', priceIdx), product: store.id('product', price.product) }, type: 'price_details', unit_amount_decimal: quantity ? decimal(amount / quantity) : '0' },
     proration: c.proration[item] === 1,

@@ -205,7 +205,7 @@ export function renderRefund(ctx: RenderContext, idx: number, expand: Expand = N
     currency: store.currencyOf(c.currency[charge]!),
     customer: store.id('customer', c.customer[charge]!),
     customer_account: null,
-    destination_details: { card: { reference: null, reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' }, type: 'card' },
+    destination_details: { card: { type: 'refund' }, type: 'card' },
     metadata: {},
     payment_intent: inv >= 0 ? store.id('payment_intent', inv) : null,
     payment_method: c.paymentMethod[charge]! >= 0 ? store.id('payment_method', c.paymentMethod[charge]!) : null,
