@@ -5,7 +5,9 @@
  */
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 const NOISE = [/^Build failed$/i, /^error during build:?$/i, /^Build process exited/i, /^x Build failed in/i, /^at\s/, /^Node\.js v/, /^\(Use `node --trace/, /^throw /, /^\^+$/, /^file:\/\/\/.*cli\.js:\d+$/];
-const MARKERS = [/\[ ?! ?\]/, /✖/, /\berror\b/i, /\bfailed\b/i, /is not defined/, /cannot find/i];
+// Lines that say what went wrong, before lines that only say that something did (a spinner's ✖).
+const STRONG = [/\[ ?! ?\]/, /\berror\b/i, /is not defined/, /cannot find/i, /\bENOENT\b/];
+const WEAK = [/✖/, /\bfailed\b/i];
 
 export function summarizeEvidenceLog(output: string, step: 'sources' | 'site', exitCode: number): string | null {
   const lines = output
@@ -13,7 +15,9 @@ export function summarizeEvidenceLog(output: string, step: 'sources' | 'site', e
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line.length > 0 && !NOISE.some((noise) => noise.test(line)));
-  const index = lines.findIndex((line) => MARKERS.some((marker) => marker.test(line)) && !/^\d+ (warnings?|errors?)$/.test(line));
+  const find = (markers: RegExp[]): number => lines.findIndex((line) => markers.some((marker) => marker.test(line)) && !/^\d+ (warnings?|errors?)$/.test(line));
+  const strong = find(STRONG);
+  const index = strong >= 0 ? strong : find(WEAK);
   if (index < 0) return exitCode === 0 ? null : `Evidence exited with code ${exitCode} (${step} step) without naming an error`;
   if (exitCode === 0 && step === 'site') return null;
   let summary = lines[index]!.replace(/^\[ ?! ?\]\s*/, '').replace(/^✖\s*/, '');

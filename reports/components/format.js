@@ -14,8 +14,8 @@ const zeroDecimal = ZERO_DECIMAL.includes(currency);
 export const money = builtIn ? `${currency}${zeroDecimal ? '0' : '2'}` : `${prefix}#,##0${zeroDecimal ? '' : '.00'}`;
 /** Whole units, for large figures. */
 export const money0 = builtIn ? `${currency}0` : `${prefix}#,##0`;
-/** Chart axes: thousands and millions shortened. */
-export const moneyAxis = builtIn ? `${currency}0k` : `${prefix}#,##0,"k"`;
+/** Chart axes: Evidence's automatic format shortens thousands and millions as the values need. */
+export const moneyAxis = builtIn ? currency : `${prefix}#,##0`;
 /** The code as people read it, e.g. USD. */
 export const currencyLabel = currency.toUpperCase();
 
