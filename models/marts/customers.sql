@@ -11,7 +11,7 @@ stripe_side as (
         records.customer_id,
         -- The most recently created live Stripe customer speaks for the
         -- identity; a deleted one only when nothing else is left.
-        arg_max(stripe_customers.email, (not stripe_customers.is_deleted, stripe_customers.created_at)) as email,
+        arg_max(trim(stripe_customers.email), (not stripe_customers.is_deleted, stripe_customers.created_at)) as email,
         arg_max(stripe_customers.name, (not stripe_customers.is_deleted, stripe_customers.name is not null, stripe_customers.created_at)) as name,
         arg_max(stripe_customers.phone, (stripe_customers.phone is not null, stripe_customers.created_at)) as phone,
         arg_max(stripe_customers.currency, (stripe_customers.currency is not null, not stripe_customers.is_deleted, stripe_customers.created_at)) as currency,

@@ -16,10 +16,10 @@ reported as (
     select
         revenue.month,
         revenue.currency,
-        revenue.gross_volume * power(10, coalesce(digits.minor_unit_digits, 2)) as gross,
-        revenue.refunds * power(10, coalesce(digits.minor_unit_digits, 2)) as refunds,
-        revenue.disputes * power(10, coalesce(digits.minor_unit_digits, 2)) as disputes,
-        revenue.fees * power(10, coalesce(digits.minor_unit_digits, 2)) as fees
+        revenue.gross_volume * cast(power(10, coalesce(digits.minor_unit_digits, 2)) as bigint) as gross,
+        revenue.refunds * cast(power(10, coalesce(digits.minor_unit_digits, 2)) as bigint) as refunds,
+        revenue.disputes * cast(power(10, coalesce(digits.minor_unit_digits, 2)) as bigint) as disputes,
+        revenue.fees * cast(power(10, coalesce(digits.minor_unit_digits, 2)) as bigint) as fees
     from {{ ref('revenue_monthly') }} as revenue
     left join {{ ref('currencies') }} as digits on digits.currency = revenue.currency
 )

@@ -52,10 +52,12 @@ converted as (
         paired.previous_mrr_minor * cast(power(10, -coalesce(digits.minor_unit_digits, 2)) as decimal(10, 4)) as previous_mrr_major,
         case
             when paired.currency = reporting.currency then cast(1 as decimal(38, 12))
-            when rates.usd_per_unit is null and (paired.mrr_minor > 0 or paired.previous_mrr_minor > 0)
+            when rates.rate_to_reporting is null and (paired.mrr_minor > 0 or paired.previous_mrr_minor > 0)
                 then error(
-                    'No exchange rate for ' || upper(paired.currency) || ' in ' || strftime(paired.month, '%Y-%m')
-                    || ' (to ' || upper(reporting.currency) || '): add a row to seeds/fx_rates.csv'
+                    'No exchange rate for ' || upper(case when rates.usd_per_unit is null then paired.currency else reporting.currency end)
+                    || ' in ' || strftime(paired.month, '%Y-%m')
+                    || ' (needed to convert ' || upper(paired.currency) || ' MRR to ' || upper(reporting.currency)
+                    || '): no charge settled in it that month and seeds/fx_rates.csv has no rate for it; add a row (month,currency,usd_per_unit) to seeds/fx_rates.csv'
                 )
             else cast(rates.rate_to_reporting as decimal(38, 12))
         end as rate
@@ -71,12 +73,14 @@ customer_months as (
         converted.customer_id,
         converted.month,
         cast(case any_value(reporting.minor_unit_digits)
-            when 0 then round(sum(converted.mrr_major * coalesce(converted.rate, 0)), 0)
-            else round(sum(converted.mrr_major * coalesce(converted.rate, 0)), 2)
+            -- Each branch cast on its own: a CASE over round(x, 0) and round(x, 2) would take the scale of the first.
+            when 0 then cast(round(sum(converted.mrr_major * coalesce(converted.rate, 0)), 0) as decimal(18, 2))
+            else cast(round(sum(converted.mrr_major * coalesce(converted.rate, 0)), 2) as decimal(18, 2))
         end as decimal(18, 2)) as mrr,
         cast(case any_value(reporting.minor_unit_digits)
-            when 0 then round(sum(converted.previous_mrr_major * coalesce(converted.rate, 0)), 0)
-            else round(sum(converted.previous_mrr_major * coalesce(converted.rate, 0)), 2)
+            -- Each branch cast on its own: a CASE over round(x, 0) and round(x, 2) would take the scale of the first.
+            when 0 then cast(round(sum(converted.previous_mrr_major * coalesce(converted.rate, 0)), 0) as decimal(18, 2))
+            else cast(round(sum(converted.previous_mrr_major * coalesce(converted.rate, 0)), 2) as decimal(18, 2))
         end as decimal(18, 2)) as previous_mrr_at_month_rates
     from converted
     cross join {{ ref('int_fx__reporting_currency') }} as reporting

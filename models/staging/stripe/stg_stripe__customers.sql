@@ -1,7 +1,9 @@
 {{ config(materialized='table') }}
 
 -- One row per Stripe customer, deleted ones included: a deleted customer keeps
--- its history (and its last known email and name).
+-- its history (and its last known email and name). Stripe answers a customer
+-- deleted before we ever saw it with a bare stub, so its email, name and
+-- currency fall back to what its latest invoice recorded of it.
 with source as (
     select
         id,
@@ -16,20 +18,44 @@ with source as (
     from {{ source('stripe', 'customers') }}
 ),
 
+invoice_snapshots as (
+    select
+        data ->> 'customer' as customer_id,
+        arg_max(data ->> 'customer_email', (data ->> 'created')::bigint) filter (where data ->> 'customer_email' is not null) as email,
+        arg_max(data ->> 'customer_name', (data ->> 'created')::bigint) filter (where data ->> 'customer_name' is not null) as name,
+        arg_max(lower(data ->> 'currency'), (data ->> 'created')::bigint) as currency,
+        min((data ->> 'created')::bigint) as first_invoiced
+    from {{ source('stripe', 'invoices') }}
+    group by data ->> 'customer'
+),
+
+completed as (
+    select
+        source.id,
+        source.deleted,
+        source.customer,
+        coalesce(source.customer.email, invoice_snapshots.email) as email,
+        coalesce(source.customer.name, invoice_snapshots.name) as name,
+        coalesce(source.customer.currency, invoice_snapshots.currency) as currency,
+        coalesce(source.customer.created, invoice_snapshots.first_invoiced) as created
+    from source
+    left join invoice_snapshots on invoice_snapshots.customer_id = source.id
+),
+
 normalized as (
     select
         id as customer_id,
-        customer.email as email,
+        email,
         -- metrics.md: trimmed and lower-cased, nothing else rewritten; an
         -- address without an @ is not usable for matching.
         case
-            when trim(customer.email, ' ' || chr(9) || chr(10) || chr(13)) like '%_@_%'
-                then lower(trim(customer.email, ' ' || chr(9) || chr(10) || chr(13)))
+            when trim(email, ' ' || chr(9) || chr(10) || chr(13)) like '%_@_%'
+                then lower(trim(email, ' ' || chr(9) || chr(10) || chr(13)))
         end as email_normalized,
-        nullif(trim(customer.name), '') as name,
+        nullif(trim(name), '') as name,
         nullif(trim(customer.phone), '') as phone,
         customer.description as description,
-        lower(customer.currency) as currency,
+        lower(currency) as currency,
         customer.address.country as country,
         case
             when json_type(customer.invoice_settings.default_payment_method) = 'OBJECT'
@@ -38,9 +64,9 @@ normalized as (
         end as default_payment_method_id,
         coalesce(customer.delinquent, false) as is_delinquent,
         customer.metadata as metadata,
-        to_timestamp(customer.created) as created_at,
+        to_timestamp(created) as created_at,
         deleted as is_deleted
-    from source
+    from completed
 )
 
 select
