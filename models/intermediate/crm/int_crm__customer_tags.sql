@@ -1,2 +1,8 @@
--- Placeholder until CRM context lands: no tags.
-select cast(null as varchar) as customer_id, cast(null as varchar) as tag where false
+-- Tags per customer, from `tributary crm tag`.
+select distinct
+    keys.customer_id,
+    tags.tag
+from {{ source('crm_context', 'tags') }} as tags
+inner join {{ ref('int_crm__context_keys') }} as keys
+    on keys.customer_key = tags.customer_key and keys.key_kind = tags.key_kind
+where keys.customer_id is not null
