@@ -92,20 +92,31 @@ export async function runBackfills(context: BackfillContext, backfills: readonly
     summaries.push(await completeStream(context, backfill));
   };
 
+  const fail = (error: unknown): void => {
+    if (!state.failed) state.failure = error;
+    state.failed = true;
+  };
+  // Every window's whole chain (read, then the stream's merge if it was the last): the run ends when all have.
+  const chains = new Set<Promise<void>>();
   const launch = (window: BackfillWindow): void => {
     const backfill = owner.get(window)!;
-    const task = readWindow(context, backfill, window, () => state.failed)
-      .catch((error: unknown) => {
-        if (!state.failed) state.failure = error;
-        state.failed = true;
-      })
-      .finally(() => running.delete(window))
-      .then(() => finishStreamIfDone(backfill))
-      .catch((error: unknown) => {
-        if (!state.failed) state.failure = error;
-        state.failed = true;
-      });
-    running.set(window, task);
+    const chain = (async () => {
+      try {
+        await readWindow(context, backfill, window, () => state.failed);
+      } catch (error) {
+        fail(error);
+      } finally {
+        running.delete(window);
+      }
+      try {
+        await finishStreamIfDone(backfill);
+      } catch (error) {
+        fail(error);
+      }
+    })();
+    running.set(window, chain);
+    chains.add(chain);
+    void chain.finally(() => chains.delete(chain));
   };
 
   // Streams whose windows were all read before a previous run died only need their merge.
@@ -114,8 +125,7 @@ export async function runBackfills(context: BackfillContext, backfills: readonly
       try {
         await finishStreamIfDone(backfill);
       } catch (error) {
-        state.failure = error;
-        state.failed = true;
+        fail(error);
       }
     }
   }
@@ -130,16 +140,15 @@ export async function runBackfills(context: BackfillContext, backfills: readonly
           launch(window);
         });
       } catch (error) {
-        state.failure = error;
-        state.failed = true;
+        fail(error);
         break;
       }
     }
-    if (running.size === 0) break;
+    if (chains.size === 0) break;
     // Wake when a window ends, or now and then to split a long window once its density is known.
-    await Promise.race([...running.values(), delay(250)]);
+    await Promise.race([...chains, delay(250)]);
   }
-  await Promise.allSettled([...running.values()]);
+  await Promise.allSettled([...chains]);
   if (state.failed) throw state.failure;
   return summaries;
 }
