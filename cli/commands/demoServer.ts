@@ -96,6 +96,8 @@ Live changes from another terminal:
       });
       bar?.stop();
       const seconds = (performance.now() - started) / 1000;
+      // Counting builds the listing indexes, so the first requests do not wait for them.
+      const counts = accountSummary(account);
       const server = await startDemoServer({
         account,
         port: flags.port,
@@ -103,7 +105,6 @@ Live changes from another terminal:
         ...(flags.latency !== undefined ? { latencyMs: flags.latency } : {}),
         ...(flags.faultRate !== undefined ? { faultRate: flags.faultRate } : {}),
       });
-      const counts = accountSummary(account);
       const rows = Object.entries(counts).map(([name, count]) => [name, count.toLocaleString('en-US')]);
       process.stdout.write(
         `Generated ${flags.customers.toLocaleString('en-US')} customers (seed ${flags.seed}) in ${seconds.toFixed(1)} s; account clock ${account.nowIso}.\n` +

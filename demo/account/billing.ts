@@ -759,8 +759,8 @@ export class Billing {
     const store = this.store;
     const c = store.invoices.c;
     if (c.paidAt[inv] || c.voidedAt[inv] || c.uncollectibleAt[inv]) return;
-    if (customer.deletedAt && customer.deletedAt <= at) return;
-    if (attempt > 0 && sub && isEnded(sub.s.status)) {
+    if ((customer.deletedAt && customer.deletedAt <= at) || (attempt > 0 && sub && isEnded(sub.s.status))) {
+      // Nobody left to charge: the invoice stays open with no attempt planned.
       c.nextAttemptAt[inv] = 0;
       return;
     }
@@ -807,6 +807,11 @@ export class Billing {
     if (sub?.invoiceAfterDunning !== 'open') {
       c.uncollectibleAt[inv] = at + 1;
       store.emit('invoice.marked_uncollectible', 'invoice', inv, at + 1);
+      // Stripe clears `delinquent` when an invoice is marked uncollectible.
+      if (customer.s.delinquent && !this.customerHasFailingInvoice(customer)) {
+        this.mutateCustomer(customer, at + 1, (s) => void (s.delinquent = false));
+        store.emit('customer.updated', 'customer', customer.idx, at + 1);
+      }
     }
   }
 

@@ -107,6 +107,12 @@ export function parseList(view: AccountView, spec: CollectionSpec, query: QueryP
     if (typeof predicate !== 'function') throw invalidParam(param, predicate.error);
     predicates.push(predicate);
   }
+  // events: `types[]=a&types[]=b`, any of several types.
+  const types = query.arrays.get('types');
+  if (types && spec.filters['type']) {
+    const any = types.map((type) => spec.filters['type']!(type, view.store)).filter((p): p is (idx: number) => boolean => typeof p === 'function');
+    predicates.push((idx) => any.some((p) => p(idx)));
+  }
   if (spec.defaultFilter && !query.values.has(spec.defaultFilter.param)) {
     const { keep } = spec.defaultFilter;
     const store = view.store;

@@ -59,7 +59,7 @@ export function answerGet(view: AccountView, path: string, query: QueryParams): 
   const listRoute = `GET /v1/${resource}`;
 
   if (id === undefined) {
-    const request = parseList(view, spec, query);
+    const request = parseList(view, spec, query, resource === 'events' ? ['types', 'delivery_success'] : []);
     return { route: listRoute, body: listPage(view, spec, request, `/v1/${resource}`) };
   }
 

@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { UsageError } from '../../errors/index.js';
 import type { DemoAccount } from '../account/account.js';
-import { AccountView } from '../account/collections.js';
 import { API_VERSION } from '../account/render/events.js';
 import { Rng } from '../account/random.js';
 import { answerAdmin, type AdminBody } from './admin.js';
@@ -125,7 +124,8 @@ function readBody(request: IncomingMessage): Promise<string> {
  */
 export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
   const { account } = options;
-  const view = new AccountView(account);
+  // The account's own listing view: indexes built for counts or earlier servers are reused.
+  const view = account.listing();
   const stats = newStats();
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit) : null;
   const faults = options.faultRate ? new Rng(options.faultSeed ?? 7, 0xfa17) : null;

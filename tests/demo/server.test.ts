@@ -278,6 +278,8 @@ describe('events', () => {
     const typed = await stripe.events.list({ type: 'invoice.*', limit: 100 });
     expect(typed.data.length).toBeGreaterThan(0);
     expect(typed.data.every((e) => e.type.startsWith('invoice.'))).toBe(true);
+    const several = await stripe.events.list({ types: ['invoice.paid', 'customer.subscription.created'], limit: 100 });
+    expect(new Set(several.data.map((e) => e.type))).toEqual(new Set(['invoice.paid', 'customer.subscription.created']));
   });
 
   it('answers 404 for an event older than 30 days', async () => {
