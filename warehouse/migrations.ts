@@ -239,4 +239,18 @@ export const migrations: readonly Migration[] = [
       alter table raw_stripe_staging.events add column seq bigint default 0;
     `,
   },
+  {
+    // Events whose objects an incremental run of the Stripe extractor already refetched, per stream,
+    // kept while they are inside the cursor overlap: the next run re-reads them but need not refetch.
+    id: '0102_stripe_applied_events',
+    sql: `
+      create table meta.stripe_applied_events (
+        stream varchar not null,
+        event_id varchar not null,
+        created bigint not null,
+        primary key (stream, event_id)
+      );
+    `,
+  },
+
 ];

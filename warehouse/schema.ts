@@ -161,7 +161,15 @@ export interface CrmTagTable extends CrmCustomerColumns {
   created_at: ColumnType<Date, Date | string, Date | string>;
 }
 
+/** An event whose objects the Stripe extractor refetched for a stream; kept while inside the cursor overlap. */
+export interface StripeAppliedEventTable {
+  stream: string;
+  event_id: string;
+  created: number;
+}
+
 export interface WarehouseSchema {
+  'meta.stripe_applied_events': StripeAppliedEventTable;
   'meta.model_builds': ModelBuildTable;
   'raw_crm.imports': CrmImportTable;
   'raw_crm.import_issues': CrmImportIssueTable;

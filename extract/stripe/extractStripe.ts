@@ -3,7 +3,7 @@ import type { Warehouse } from '../../warehouse/warehouse.js';
 import { addCounts, resumeBackfill, runBackfills, startBackfill, type StreamBackfill } from './backfill.js';
 import { StripeReader, type StripeObject } from './client.js';
 import { findMissingCustomers, stageMissingCustomers } from './customers.js';
-import { CURSOR_OVERLAP_SECONDS, STALE_CURSOR_SECONDS, stageIncrementalChanges, type IncrementalPlan } from './incremental.js';
+import { CURSOR_OVERLAP_SECONDS, STALE_CURSOR_SECONDS, stageIncrementalChanges, type AppliedEvent, type IncrementalPlan } from './incremental.js';
 import { defaultConcurrency, RequestPool } from './pool.js';
 import type { ExtractSummary, ProgressListener, StreamMode, StreamSummary } from './progress.js';
 import { defaultRateForKey, RateBudget } from './rateBudget.js';
@@ -12,7 +12,7 @@ import type { RetryPolicy } from './retry.js';
 import { finishRun, startRun } from './runs.js';
 import { StagingWriter } from './stagingWriter.js';
 import { redactSecrets } from './secrets.js';
-import { readSyncStates, recordIncremental, type SyncState } from './state.js';
+import { readSyncStates, recordIncremental, type Db, type SyncState } from './state.js';
 import { streamByName, streamNames, streams, streamsEmbedding, type StreamDefinition } from './streams.js';
 
 export interface ExtractStripeOptions {
@@ -73,7 +73,7 @@ export async function extractStripe(options: ExtractStripeOptions): Promise<Extr
     if (selected.has('account')) summaries.push(await storeAccount(warehouse, account, runId));
 
     const states = await readSyncStates(warehouse.db);
-    const plan = await planRun({ selected, states, full: Boolean(options.full), serverTime, emit });
+    const plan = await planRun({ selected, states, full: Boolean(options.full), serverTime, emit, applied: await readAppliedEvents(warehouse.db) });
 
     const backfills: StreamBackfill[] = [];
     for (const definition of plan.backfill) {
@@ -101,7 +101,8 @@ export async function extractStripe(options: ExtractStripeOptions): Promise<Extr
     const incrementalTime = reader.serverNow();
     const incrementalStreams = [...plan.incremental.eventDriven, ...plan.incremental.createdMode.map((entry) => entry.definition)];
     for (const definition of incrementalStreams) emit({ type: 'stream_started', stream: definition.name, mode: 'incremental' });
-    const progress = incrementalStreams.length > 0 ? await stageIncrementalChanges({ writer, reader, pool, emit }, plan.incremental) : new Map();
+    const staged = incrementalStreams.length > 0 ? await stageIncrementalChanges({ writer, reader, pool, emit }, plan.incremental) : { progress: new Map(), applied: [] };
+    const { progress } = staged;
 
     // Customers that other objects name but the customer list does not show: deleted ones.
     await writer.flush();
@@ -137,6 +138,7 @@ export async function extractStripe(options: ExtractStripeOptions): Promise<Extr
         const seconds = read ? (Date.now() - read.startedAtMs) / 1000 : 0;
         out.push({ stream: name, mode: 'incremental', ...counts, seconds, objects: read?.objects ?? 0, pages: read?.pages ?? 0 });
       }
+      await recordAppliedEvents(tx.db, staged.applied, incrementalTime - CURSOR_OVERLAP_SECONDS);
       if (selected.has('payment_methods') && !incrementalStreams.some((definition) => definition.name === 'payment_methods')) {
         // Filled by its parents' full reads this run: its events cursor starts where theirs did.
         const parents = backfills.filter((backfill) => streamsEmbedding('payment_methods').some((parent) => parent.name === backfill.definition.name));
@@ -199,7 +201,7 @@ interface RunPlan {
 }
 
 /** Decides per stream: backfill (new, resumed, --full, or stale cursor) or incremental. */
-async function planRun(options: { selected: Set<string>; states: Map<string, SyncState>; full: boolean; serverTime: number; emit: ProgressListener }): Promise<RunPlan> {
+async function planRun(options: { selected: Set<string>; states: Map<string, SyncState>; full: boolean; serverTime: number; emit: ProgressListener; applied: ReadonlySet<string> }): Promise<RunPlan> {
   const backfill: StreamDefinition[] = [];
   const eventDriven: StreamDefinition[] = [];
   const createdMode: { definition: StreamDefinition; cursor: number }[] = [];
@@ -237,8 +239,26 @@ async function planRun(options: { selected: Set<string>; states: Map<string, Syn
   const cursors = eventDriven.map((definition) => options.states.get(definition.name)?.events_cursor).filter((value): value is number => typeof value === 'number');
   return {
     backfill,
-    incremental: { eventDriven, eventsCursor: cursors.length > 0 ? Math.min(...cursors) : undefined, createdMode },
+    incremental: { eventDriven, eventsCursor: cursors.length > 0 ? Math.min(...cursors) : undefined, createdMode, applied: options.applied },
   };
+}
+
+async function readAppliedEvents(db: Db): Promise<Set<string>> {
+  const rows = await db.selectFrom('meta.stripe_applied_events').select(['stream', 'event_id']).execute();
+  return new Set(rows.map((row) => `${row.stream}\u0000${row.event_id}`));
+}
+
+/** Keeps the events applied within the overlap of the new cursor, and forgets older ones (no later run re-reads them). */
+async function recordAppliedEvents(db: Db, applied: readonly AppliedEvent[], keepFrom: number): Promise<void> {
+  await db.deleteFrom('meta.stripe_applied_events').where('created', '<', keepFrom).execute();
+  const fresh = new Map<string, AppliedEvent>();
+  for (const event of applied) if (event.created >= keepFrom) fresh.set(`${event.stream}\u0000${event.eventId}`, event);
+  if (fresh.size === 0) return;
+  await db
+    .insertInto('meta.stripe_applied_events')
+    .values([...fresh.values()].map((event) => ({ stream: event.stream, event_id: event.eventId, created: event.created })))
+    .onConflict((conflict) => conflict.columns(['stream', 'event_id']).doNothing())
+    .execute();
 }
 
 /** The account is one object, read at the start of every run: stored at once. */

@@ -33,6 +33,13 @@ export interface StreamProgress {
   readonly startedAtMs: number;
 }
 
+/** (stream, event) pairs whose objects were refetched: recorded so a later run's overlap skips them. */
+export interface AppliedEvent {
+  readonly stream: string;
+  readonly eventId: string;
+  readonly created: number;
+}
+
 export interface IncrementalPlan {
   /** Streams kept current through events: refetched by id when an event names one of their objects. */
   readonly eventDriven: readonly StreamDefinition[];
@@ -40,6 +47,14 @@ export interface IncrementalPlan {
   readonly eventsCursor: number | undefined;
   /** Append-only streams with their own created cursor; `events` among them is filled from the same event listing. */
   readonly createdMode: readonly { definition: StreamDefinition; cursor: number }[];
+  /** Keys `${stream}\u0000${eventId}` of events already applied by an earlier run (within the overlap). */
+  readonly applied: ReadonlySet<string>;
+}
+
+export interface StagedChanges {
+  readonly progress: Map<string, StreamProgress>;
+  /** Events applied this run, to record with the cursors. */
+  readonly applied: AppliedEvent[];
 }
 
 interface ChangedObject {
@@ -51,8 +66,8 @@ interface ChangedObject {
   payloadCreated: number;
 }
 
-/** Stages every change since the cursors; returns what was read per stream. */
-export async function stageIncrementalChanges(context: IncrementalContext, plan: IncrementalPlan): Promise<Map<string, StreamProgress>> {
+/** Stages every change since the cursors; returns what was read per stream and the events applied. */
+export async function stageIncrementalChanges(context: IncrementalContext, plan: IncrementalPlan): Promise<StagedChanges> {
   const progress = new Map<string, StreamProgress>();
   const progressOf = (stream: string): StreamProgress => {
     let entry = progress.get(stream);
@@ -67,13 +82,14 @@ export async function stageIncrementalChanges(context: IncrementalContext, plan:
 
   const eventsStream = plan.createdMode.find((entry) => entry.definition.name === 'events');
   const changes = new Map<string, ChangedObject>();
+  const applied: AppliedEvent[] = [];
   const eventDrivenNames = new Set(plan.eventDriven.map((definition) => definition.name));
   const cursors = [plan.eventDriven.length > 0 ? plan.eventsCursor : undefined, eventsStream?.cursor].filter((value): value is number => value !== undefined);
 
   if (cursors.length > 0) {
     const since = Math.min(...cursors) - CURSOR_OVERLAP_SECONDS;
     await listSince(context, eventsStream?.definition ?? eventsDefinition(), since, async (events, syncedAt) => {
-      for (const event of events) noteChange(changes, event, eventDrivenNames);
+      for (const event of events) noteChange(changes, event, eventDrivenNames, plan.applied, applied);
       if (eventsStream) {
         await context.writer.write({ rows: events.map((event) => ({ stream: 'events', row: objectRow(event, syncedAt) })) });
         const entry = progressOf('events');
@@ -97,11 +113,21 @@ export async function stageIncrementalChanges(context: IncrementalContext, plan:
       context.emit({ type: 'stream_progress', stream: definition.name, objects: entry.objects, pages: entry.pages, requests: context.reader.stats.requests });
     });
   }
-  return progress;
+  return { progress, applied };
 }
 
-/** Records what an event says changed. A deletion is final: Stripe never reuses an id. */
-export function noteChange(changes: Map<string, ChangedObject>, event: StripeObject, eventDriven: ReadonlySet<string>): void {
+/**
+ * Records what an event says changed. A deletion is final: Stripe never reuses
+ * an id. An event an earlier run already applied to a stream (re-read in the
+ * cursor overlap) changes nothing for that stream.
+ */
+export function noteChange(
+  changes: Map<string, ChangedObject>,
+  event: StripeObject,
+  eventDriven: ReadonlySet<string>,
+  alreadyApplied: ReadonlySet<string> = new Set(),
+  appliedNow: AppliedEvent[] = [],
+): void {
   const data = event['data'] as { object?: StripeObject } | undefined;
   const object = data?.object;
   if (!object || typeof object.object !== 'string') return;
@@ -121,6 +147,8 @@ export function noteChange(changes: Map<string, ChangedObject>, event: StripeObj
   }
   for (const target of targets) {
     if (!eventDriven.has(target.definition.name)) continue;
+    if (alreadyApplied.has(`${target.definition.name}\u0000${event.id}`)) continue;
+    appliedNow.push({ stream: target.definition.name, eventId: event.id, created });
     const key = `${target.definition.name}\u0000${target.id}`;
     let change = changes.get(key);
     if (!change) {
