@@ -252,5 +252,4 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
-
 ];
