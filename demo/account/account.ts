@@ -568,20 +568,17 @@ export class DemoAccount {
    */
   objects(list: string, expand: string[] = []): Json[] {
     const view = this.listing();
-    const index = view.index(list);
     const tree = expandTree(expand);
     const out: Json[] = [];
-    for (let position = index.size - 1; position >= 0; position--) out.push(view.render(list, index.order[position]!, tree));
+    for (const idx of view.index(list).newestFirst()) out.push(view.render(list, idx, tree));
     return out;
   }
 
   /** The ids a full read of a list finds, newest first (what an extractor should end up with). */
   ids(list: string): string[] {
-    const view = this.listing();
-    const index = view.index(list);
-    const kind = index.spec.kind;
+    const index = this.listing().index(list);
     const out: string[] = [];
-    for (let position = index.size - 1; position >= 0; position--) out.push(this.store.id(kind, index.order[position]!));
+    for (const idx of index.newestFirst()) out.push(this.store.id(index.spec.kind, idx));
     return out;
   }
 

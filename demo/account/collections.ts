@@ -20,7 +20,7 @@ export interface CollectionSpec {
   readonly kind: Kind;
   /** Rows that exist as of the clock (created, materialized); listing and retrieval both need it. */
   exists(store: AccountStore, idx: number): boolean;
-  /** Rows the list shows (deleted customers exist but are not listed). */
+  /** Rows the list shows (deleted customers exist, and stay valid as cursors, but are not listed). */
   listed?(store: AccountStore, idx: number): boolean;
   render(ctx: RenderContext, idx: number, expand: Expand): Json;
   /** What a retrieve answers for an existing row that is gone (a deleted customer). */
@@ -324,9 +324,7 @@ export class CollectionIndex {
   ) {
     const count = store.count(spec.kind);
     const rows: number[] = [];
-    for (let idx = 0; idx < count; idx++) {
-      if (spec.exists(store, idx) && (!spec.listed || spec.listed(store, idx))) rows.push(idx);
-    }
+    for (let idx = 0; idx < count; idx++) if (spec.exists(store, idx)) rows.push(idx);
     const order = new Int32Array(rows.length);
     const SHIFT = 2 ** 23;
     if (count < SHIFT) {
@@ -349,9 +347,27 @@ export class CollectionIndex {
     }
   }
 
+  /** Positions whose rows the list shows. */
   get size(): number {
-    return this.order.length;
+    if (this.listedCount === undefined) {
+      const listed = this.spec.listed;
+      let n = this.order.length;
+      if (listed) for (const idx of this.order) if (!listed(this.store, idx)) n--;
+      this.listedCount = n;
+    }
+    return this.listedCount;
   }
+
+  /** Every listed row, newest first. */
+  *newestFirst(): Generator<number> {
+    const listed = this.spec.listed;
+    for (let p = this.order.length - 1; p >= 0; p--) {
+      const idx = this.order[p]!;
+      if (!listed || listed(this.store, idx)) yield idx;
+    }
+  }
+
+  private listedCount: number | undefined;
 
   /** First position whose created is >= t. */
   lowerBound(t: number): number {

@@ -147,7 +147,7 @@ export function listPage(view: AccountView, spec: CollectionSpec, request: ListR
   // Candidate positions: the whole range, or one customer's rows in it.
   let candidates: Int32Array | null = null;
   if (request.customer !== undefined) candidates = request.customer < 0 ? new Int32Array(0) : index.positionsOfCustomer(request.customer);
-  const predicates = request.predicates;
+  const predicates = spec.listed ? [(idx: number) => spec.listed!(store, idx), ...request.predicates] : request.predicates;
   const matches = (position: number) => {
     const idx = index.order[position]!;
     for (const predicate of predicates) if (!predicate(idx)) return false;

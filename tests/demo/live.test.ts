@@ -104,6 +104,17 @@ describe('live changes through /_demo', () => {
     expect(state.counts.customers).toBeGreaterThan(250);
   });
 
+  it('keeps a page cursor valid when its customer is deleted between two pages', async () => {
+    const first = await stripe.customers.list({ limit: 5 });
+    const cursor = first.data[4]!.id;
+    const whole = await stripe.customers.list({ limit: 15 });
+    expect((await admin('delete-customer', { customer: cursor })).status).toBe(200);
+    const next = await stripe.customers.list({ limit: 10, starting_after: cursor });
+    // The page after the cursor is what followed it before the deletion.
+    expect(next.data.map((c) => c.id)).toEqual(whole.data.slice(5, 15).map((c) => c.id));
+    expect((await stripe.customers.list({ limit: 5 })).data.map((c) => c.id)).not.toContain(cursor);
+  });
+
   it('answers a bad admin request with a 400 that names the problem', async () => {
     const missing = await admin('cancel', { subscription: 'sub_nothere' });
     expect(missing.status).toBe(400);
