@@ -193,8 +193,13 @@ export class StripeReader {
   private readonly api: StripeReadApi;
   private readonly closeSdk: () => void;
   private readonly retryPolicy: RetryPolicy;
-  /** Server clock minus local clock, ms; the demo server's clock is not the machine's. */
-  private clockOffsetMs: number | undefined;
+  /**
+   * The latest server time seen in a Date header, epoch seconds. The demo
+   * server's clock is not the machine's (and may stand still), so it is never
+   * extrapolated with the local clock: a cursor taken from it is never ahead
+   * of the server.
+   */
+  private latestServerSecond: number | undefined;
 
   constructor(private readonly options: StripeClientOptions) {
     const { sdk, close } = createReadOnlySdk({
@@ -246,13 +251,9 @@ export class StripeReader {
     );
   }
 
-  /** Server time, epoch seconds; the local clock until the first answer arrives. */
+  /** Server time as of the latest answer, epoch seconds; the local clock until the first answer arrives. */
   serverNow(): number {
-    return Math.floor((Date.now() + (this.clockOffsetMs ?? 0)) / 1000);
-  }
-
-  get hasServerClock(): boolean {
-    return this.clockOffsetMs !== undefined;
+    return this.latestServerSecond ?? Math.floor(Date.now() / 1000);
   }
 
   redact(text: string): string {
@@ -268,6 +269,8 @@ export class StripeReader {
     const value = Array.isArray(date) ? date[0] : date;
     if (typeof value !== 'string') return;
     const serverMs = Date.parse(value);
-    if (!Number.isNaN(serverMs)) this.clockOffsetMs = serverMs - Date.now();
+    if (Number.isNaN(serverMs)) return;
+    const second = Math.floor(serverMs / 1000);
+    this.latestServerSecond = Math.max(this.latestServerSecond ?? second, second);
   }
 }
