@@ -102,14 +102,13 @@ export function renderResults(results: readonly FileImportResult[]): string {
       lines.push(`  already imported (same sha256) as ${result.importId} on ${result.importedAt.toISOString().replace('T', ' ').slice(0, 16)} UTC: nothing changed`);
       continue;
     }
-    const duplicates = result.duplicates ? `, ${count(result.duplicates)} repeated record ids (the last line of each kept)` : '';
+    const duplicates = result.duplicates ? `, ${count(result.duplicates)} superseded by a later line with the same record id` : '';
     lines.push(
       `  ${count(result.rows)} rows into ${result.table}: ${count(result.newRecords)} new, ${count(result.updatedRecords)} updated, ${count(result.unchangedRecords)} unchanged${duplicates}; ${count(result.issues)} issue${result.issues === 1 ? '' : 's'} (import ${result.importId}, ${rate(result)})`,
     );
     for (const issue of result.firstIssues) {
-      const where = issue.column ? `line ${issue.line}, ${issue.column}` : `line ${issue.line}`;
       const value = issue.value !== null && issue.column ? ` '${truncate(issue.value)}'` : '';
-      lines.push(`    ${where}:${value} ${issue.reason}`);
+      lines.push(`    line ${issue.line}${issue.column ? `, ${issue.column}` : ''}${value}: ${issue.reason}`);
     }
     if (result.issues > result.firstIssues.length) lines.push(`    ... all ${count(result.issues)} are in raw_crm.import_issues (import_id = '${result.importId}')`);
   }
@@ -128,7 +127,8 @@ function count(n: number): string {
 
 function rate(result: FileImportResult): string {
   const seconds = Math.max(result.seconds, 0.001);
-  return `${seconds.toFixed(1)} s, ${count(Math.round(result.rows / seconds))} rows/s`;
+  // A rate over a handful of rows measures start-up, not throughput.
+  return result.rows >= 10_000 ? `${seconds.toFixed(1)} s, ${count(Math.round(result.rows / seconds))} rows/s` : `${seconds.toFixed(1)} s`;
 }
 
 function truncate(value: string): string {

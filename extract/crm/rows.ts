@@ -14,7 +14,7 @@ import {
   instantCell,
   nameListCell,
   parseAmount,
-  textCell,
+  trimToNull,
   type CellContext,
 } from './values.js';
 
@@ -34,25 +34,13 @@ export interface RowPlan {
  */
 export type StagedRow = string;
 
-const cellSchemas: Record<Exclude<CrmField, 'amount'>, z.ZodType<unknown, string>> = {
-  record_id: textCell,
+/** Fields with a format to check; every other field is free text (see trimToNull). */
+const cellSchemas: Partial<Record<CrmField, z.ZodType<unknown, string>>> = {
   email: emailCell,
-  first_name: textCell,
-  last_name: textCell,
-  full_name: textCell,
-  company: textCell,
   company_id: firstIdCell,
   domain: domainCell,
-  owner: textCell,
-  phone: textCell,
-  lifecycle_stage: textCell,
-  lead_status: textCell,
   created_at: instantCell,
-  title: textCell,
   currency: currencyCell,
-  stage: textCell,
-  pipeline: textCell,
-  status: textCell,
   close_date: dateCell,
   contact_ids: idListCell,
   contact_emails: emailListCell,
@@ -132,14 +120,19 @@ export class RowProcessor {
         reason: this.keyedByEmail ? 'no email, the only identifying column: the row is kept but no later export can update it' : 'no record id: the row is kept but no later export can update it',
       });
     }
-    return `${line}\t${JSON.stringify(values)}\t${this.dataJson(cells)}`;
+    return [line, JSON.stringify(values), this.dataJson(cells)].join('\t');
   }
 
   private scalarValue(field: CrmField, columns: readonly number[], cells: readonly string[], line: number, issues: ImportIssue[]): unknown {
-    const schema = cellSchemas[field as Exclude<CrmField, 'amount'>];
+    const schema = cellSchemas[field];
     for (const column of columns) {
       const cell = cells[column];
       if (cell === undefined || cell === '') continue;
+      if (!schema) {
+        const text = trimToNull(cell);
+        if (text !== null) return text;
+        continue;
+      }
       const result = schema.safeParse(cell);
       if (result.success) {
         if (result.data !== null) return result.data;
@@ -151,7 +144,7 @@ export class RowProcessor {
   }
 
   private listValue(field: CrmField, columns: readonly number[], cells: readonly string[], line: number, issues: ImportIssue[]): unknown {
-    const schema = cellSchemas[field as Exclude<CrmField, 'amount'>];
+    const schema = cellSchemas[field]!;
     const items: string[] = [];
     for (const column of columns) {
       const cell = cells[column];
@@ -191,16 +184,17 @@ export class RowProcessor {
     };
   }
 
-  /** The row verbatim as a JSON object keyed by header; built by hand because it runs once per row. */
+  /**
+   * The row verbatim as a JSON object keyed by header. Built with join, which
+   * yields one flat string: a `+=` chain leaves a tree of string pieces that
+   * the garbage collector copies piece by piece while the batch waits.
+   */
   private dataJson(cells: readonly string[]): string {
-    let json = '{';
+    const members = new Array<string>(cells.length);
     for (let i = 0; i < cells.length; i++) {
-      if (i > 0) json += ',';
-      json += i < this.keys.length ? this.keys[i] : JSON.stringify(`column ${i + 1}`);
-      json += ':';
-      json += JSON.stringify(cells[i]);
+      members[i] = `${i < this.keys.length ? this.keys[i] : JSON.stringify(`column ${i + 1}`)}:${JSON.stringify(cells[i])}`;
     }
-    return `${json}}`;
+    return `{${members.join(',')}}`;
   }
 }
 

@@ -112,7 +112,7 @@ export function insertFromStagingSql(staged: StagedImport): string {
     insert into raw_crm.${table.table} (${names})
     select ${quoteLiteral(staged.importId)}, ${quoteLiteral(staged.file)}, cast(f[1] as bigint), ${quoteLiteral(staged.system)}, ${quoteLiteral(staged.objectType)}, ${quoteLiteral(staged.crmObject)}, ${values}, f[3]
     from (
-      select f, json_transform(f[2], '["VARCHAR"]') as p
+      select f, json_extract_string(f[2], [${table.columns.map((_, i) => `'$[${i}]'`).join(', ')}]) as p
       from (select string_split(unnest(string_split(payload, chr(10))), chr(9)) as f from ${stagingTable})
     )`;
 }

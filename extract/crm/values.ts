@@ -27,12 +27,15 @@ export function isEmail(normalized: string): boolean {
   return /^[\x00-\x7F]*$/.test(normalized) ? asciiEmail.safeParse(normalized).success : unicodeEmailShape.test(normalized);
 }
 
-function blankToNull(value: string): string | null {
+/**
+ * Free text (names, owners, stages) cannot be invalid, only blank: it is
+ * trimmed without a schema, since a zod parse per cell would cost a tenth of
+ * the import for nothing.
+ */
+export function trimToNull(value: string): string | null {
   const trimmed = value.trim();
   return trimmed === '' ? null : trimmed;
 }
-
-export const textCell = z.string().transform(blankToNull);
 
 /** A web domain from a domain or URL cell: `https://www.Acme.com/about` is `acme.com`. */
 export const domainCell = z.string().transform((value) => {
