@@ -47,11 +47,18 @@ export class CsvFileError extends Error {
  * row longer than the header) with `relax_column_count`, so a ragged row is
  * kept and reported rather than fatal. Line numbers are counted here from the
  * line breaks inside cells: `info: true` copies the parser's state for every
- * record, a fifth of the parse time.
+ * record, a fifth of the parse time, and csv-parse counts a CRLF inside quotes
+ * as two lines.
+ *
+ * The parser runs ahead of this loop, so a parse error must not end the stream
+ * before the records preceding it are counted: it is set aside
+ * (`skip_records_with_error` + `on_skip`) with the number of records before it,
+ * and thrown when the loop reaches that record, whose first line is then known.
  */
 export async function parseRange(range: ParseRange, plan: RowPlan, batchRows: number, onBatch: (batch: ParsedBatch) => Promise<void> | void): Promise<number> {
   const input = createReadStream(range.path, { start: range.start, end: range.end === undefined ? undefined : range.end - 1, highWaterMark: 1 << 20 });
   const source: Readable = range.encoding === 'utf-8' ? input : input.pipe(decoder(range.encoding));
+  let parseError: { error: CsvError; recordsBefore: number } | null = null;
   const parser = parse({
     delimiter: range.delimiter,
     record_delimiter: range.lineBreak === '\r' ? ['\r'] : ['\r\n', '\n'],
@@ -59,21 +66,35 @@ export async function parseRange(range: ParseRange, plan: RowPlan, batchRows: nu
     relax_column_count: true,
     skip_empty_lines: false,
     max_record_size: range.maxRecordBytes,
+    skip_records_with_error: true,
+    on_skip: (error: CsvError | undefined) => {
+      if (parseError || !error) return;
+      parseError = { error, recordsBefore: Number((error as CsvError & { records?: number }).records ?? 0) };
+      // Nothing after the first error matters: stop reading, let the parser flush what it has.
+      source.unpipe(parser);
+      input.destroy();
+      parser.end();
+    },
     // Records are small and many: a deeper buffer wakes the consumer once per thousand records, not per sixteen.
     readableHighWaterMark: 1024,
   } as Options);
-  let decodeError: CsvFileError | null = null;
   source.on('error', (error) => parser.destroy(error));
   source.pipe(parser);
 
   const processor = new RowProcessor(plan);
   let line = range.firstLine;
+  let consumed = 0;
   let skipHeader = range.skipHeader;
   let rows: StagedRow[] = [];
   let issues: ImportIssue[] = [];
   let total = 0;
+  const failIfErrorHere = (): void => {
+    if (parseError && consumed >= parseError.recordsBefore) throw describeCsvError(parseError.error, line, range.maxRecordBytes);
+  };
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
+      failIfErrorHere();
+      consumed++;
       const startLine = line;
       line += 1 + lineBreaksIn(record, range.lineBreak);
       if (skipHeader) {
@@ -91,10 +112,11 @@ export async function parseRange(range: ParseRange, plan: RowPlan, batchRows: nu
         issues = [];
       }
     }
+    failIfErrorHere();
   } catch (error) {
     input.destroy();
-    if (error instanceof DecodeError) decodeError = new CsvFileError(line, error.message);
-    throw decodeError ?? describeCsvError(error, line, range.maxRecordBytes);
+    if (error instanceof DecodeError) throw new CsvFileError(line, error.message);
+    throw error instanceof CsvFileError ? error : describeCsvError(error, line, range.maxRecordBytes);
   }
   if (rows.length || issues.length) await onBatch({ payload: rows.join('\n'), rows: rows.length, issues, bytesRead: input.bytesRead });
   return total;
@@ -114,7 +136,7 @@ function describeCsvError(error: unknown, line: number, maxRecordBytes: number):
     case 'CSV_QUOTE_NOT_CLOSED':
       return new CsvFileError(line, 'a quoted field starts on this line and is never closed before the end of the file');
     case 'CSV_MAX_RECORD_SIZE':
-      return new CsvFileError(line, `the record starting on this line is longer than ${Math.round(maxRecordBytes / (1024 * 1024))} MB, most likely a quote that is never closed`);
+      return new CsvFileError(line, `the record starting on this line is longer than ${describeBytes(maxRecordBytes)}, most likely a quote that is never closed`);
     case 'INVALID_OPENING_QUOTE':
       return new CsvFileError(line, 'a quote appears inside an unquoted field; the field must be quoted whole ("...""...")');
     case 'CSV_INVALID_CLOSING_QUOTE':
@@ -123,6 +145,10 @@ function describeCsvError(error: unknown, line: number, maxRecordBytes: number):
       if (code) return new CsvFileError(line, (error as Error).message.replace(/\s*at line \d+.*$/s, ''));
       return error as Error;
   }
+}
+
+function describeBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / (1024 * 1024))} MB` : `${Math.round(bytes / 1024)} KB`;
 }
 
 class DecodeError extends Error {}
