@@ -1,5 +1,6 @@
 import { UsageError } from '../../errors/index.js';
-import { Billing, isEnded, type CancellationDetails, type DesiredItem } from './billing.js';
+import { Billing } from './billing/billing.js';
+import { isEnded, type CancellationDetails, type DesiredItem } from './billing/rules.js';
 import { AccountView, COLLECTIONS } from './collections.js';
 import { expandTree, type Json } from './render/context.js';
 import type { Kind } from './kinds.js';
@@ -551,7 +552,7 @@ export class DemoAccount {
       }
     }
     due.sort((a, b) => a[0] - b[0] || a[2] - b[2]);
-    for (const [created, kind, idx] of due) this.billing.emitGlobal(`${kind}.created`, kind, idx, created);
+    for (const [created, kind, idx] of due) this.billing.announce(`${kind}.created`, kind, idx, created);
   }
 
   private view: AccountView | null = null;

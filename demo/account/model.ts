@@ -273,11 +273,8 @@ export interface Task {
 export const BILLING_REASONS = ['subscription_create', 'subscription_cycle', 'subscription_update', 'manual'] as const;
 export type BillingReason = (typeof BILLING_REASONS)[number];
 
-export const LINE_KINDS = ['subscription', 'proration', 'invoiceitem'] as const;
-
 export const CHARGE_FAILURES = ['', 'card_declined', 'expired_card', 'insufficient_funds'] as const;
 
-export const TXN_TYPES = ['charge', 'refund', 'adjustment', 'payout'] as const;
 /** Balance transaction reporting categories, indexed like TXN_CATEGORIES. */
 export const TXN_CATEGORIES = ['charge', 'refund', 'dispute', 'dispute_reversal', 'payout'] as const;
 export const TXN_SOURCES = ['charge', 'refund', 'dispute', 'payout'] as const;
@@ -408,9 +405,3 @@ export function newEvents() {
   return new Columns({ created: 'u32', type: 'u8', kind: 'u8', object: 'i32', version: 'i32' }, { object: -1, version: -1 }, 4096);
 }
 
-export type Invoices = ReturnType<typeof newInvoices>;
-export type Lines = ReturnType<typeof newLines>;
-export type InvoiceItems = ReturnType<typeof newInvoiceItems>;
-export type Charges = ReturnType<typeof newCharges>;
-export type BalanceTransactions = ReturnType<typeof newBalanceTransactions>;
-export type Events = ReturnType<typeof newEvents>;

@@ -1,4 +1,4 @@
-import type { Billing } from './billing.js';
+import type { Billing } from './billing/billing.js';
 import { TXN_CATEGORIES } from './model.js';
 import { hash32 } from './random.js';
 import type { AccountStore } from './store.js';

@@ -39,10 +39,6 @@ export function stateOf<S>(ctx: RenderContext, record: Versioned<S>): S {
 
 export type Json = Record<string, unknown>;
 
-export function sub(expand: Expand, key: string): Expand | undefined {
-  return expand.get(key);
-}
-
 /** An id, or the object itself when the field is expanded. */
 export function idOr(expand: Expand, key: string, id: string | null, render: (nested: Expand) => Json): string | Json | null {
   if (id === null) return null;

@@ -1,4 +1,4 @@
-import { DRAFT_DELAY, RETRY_OFFSETS } from '../billing.js';
+import { DRAFT_DELAY, RETRY_OFFSETS } from '../billing/rules.js';
 import { BILLING_REASONS, stateAt } from '../model.js';
 import { shortDate } from '../time.js';
 import type { AccountStore } from '../store.js';
