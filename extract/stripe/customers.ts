@@ -5,7 +5,7 @@ import type { RequestPool } from './pool.js';
 import { rawTable, stagingTable, type RawRow } from './rawTables.js';
 import type { StagingWriter } from './stagingWriter.js';
 import { StripeNotFound } from './retry.js';
-import { streamByName, type StreamDefinition } from './streams.js';
+import { streamByName, streams, type StreamDefinition } from './streams.js';
 
 /**
  * Stripe's customer list leaves deleted customers out, yet their invoices,
@@ -15,15 +15,22 @@ import { streamByName, type StreamDefinition } from './streams.js';
  */
 export async function findMissingCustomers(
   warehouse: Warehouse,
-  sources: { wholeStreams: readonly StreamDefinition[]; stagedStreams: readonly StreamDefinition[] },
+  sources: {
+    /** Raw rows stored since then are checked (all when undefined): a run that died after its merges leaves them unchecked. */
+    rawSince: Date | undefined;
+    /** Streams whose staged rows (merged at the end of this run) are checked too. */
+    stagedStreams: readonly StreamDefinition[];
+  },
 ): Promise<string[]> {
   const selects: string[] = [];
-  const add = (table: string, field: string) => {
+  const params: unknown[] = [];
+  const add = (table: string, field: string, since?: Date) => {
     const path = `'$.${field}'`;
     // A field may hold an id or, when expanded, the object itself.
-    selects.push(`select coalesce(json_extract_string(data, ${path} || '.id'), json_extract_string(data, ${path})) as ref from ${table}`);
+    selects.push(`select coalesce(json_extract_string(data, ${path} || '.id'), json_extract_string(data, ${path})) as ref from ${table}${since ? ' where synced_at >= ?' : ''}`);
+    if (since) params.push(since);
   };
-  for (const definition of sources.wholeStreams) for (const field of definition.customerFields) add(rawTable(definition.name), field);
+  for (const definition of streams) for (const field of definition.customerFields) add(rawTable(definition.name), field, sources.rawSince);
   for (const definition of sources.stagedStreams) for (const field of definition.customerFields) add(stagingTable(definition.name), field);
   if (selects.length === 0) return [];
   const rows = await warehouse.all<{ ref: string }>(
@@ -32,6 +39,7 @@ export async function findMissingCustomers(
        and ref not in (select id from ${rawTable('customers')})
        and ref not in (select id from ${stagingTable('customers')})
      order by ref`,
+    params,
   );
   return rows.map((row) => row.ref);
 }

@@ -110,10 +110,7 @@ export async function extractStripe(options: ExtractStripeOptions): Promise<Extr
     const customersComplete = selected.has('customers') && (backfilledNow.has('customers') || plan.incremental.eventDriven.some((definition) => definition.name === 'customers'));
     let missingCustomers = 0;
     if (customersComplete) {
-      const missing = await findMissingCustomers(warehouse, {
-        wholeStreams: streams.filter((definition) => backfilledNow.has(definition.name)),
-        stagedStreams: incrementalStreams,
-      });
+      const missing = await findMissingCustomers(warehouse, { rawSince: await lastCustomerCheck(warehouse.db), stagedStreams: incrementalStreams });
       missingCustomers = missing.length;
       if (missing.length > 0) await stageMissingCustomers({ writer, reader, pool }, missing);
     }
@@ -171,6 +168,7 @@ export async function extractStripe(options: ExtractStripeOptions): Promise<Extr
         ...Object.fromEntries(ordered.map((summary) => [summary.stream, { mode: summary.mode, new: summary.new, updated: summary.updated, deleted: summary.deleted, objects: summary.objects, pages: summary.pages, seconds: round(summary.seconds) }])),
         _requests: reader.stats.requests,
         _retries: reader.stats.retries,
+        ...(customersComplete ? { [CUSTOMER_CHECK_MARK]: true } : {}),
       },
     });
     return { runId, streams: ordered, requests: reader.stats.requests, retries: reader.stats.retries, notices, seconds: (Date.now() - startedMs) / 1000, serverTime };
@@ -241,6 +239,28 @@ async function planRun(options: { selected: Set<string>; states: Map<string, Syn
     backfill,
     incremental: { eventDriven, eventsCursor: cursors.length > 0 ? Math.min(...cursors) : undefined, createdMode, applied: options.applied },
   };
+}
+
+/** Marks, in a run's counts, that it checked every stored object's customer reference. */
+const CUSTOMER_CHECK_MARK = '_customer_refs_checked';
+
+/**
+ * When the last run that checked customer references began: rows stored since
+ * then (by it after the check, or by runs that died) are checked again.
+ */
+async function lastCustomerCheck(db: Db): Promise<Date | undefined> {
+  const runs = await db
+    .selectFrom('meta.runs')
+    .select(['started_at', 'counts'])
+    .where('command', '=', 'extract stripe')
+    .where('status', '=', 'succeeded')
+    .orderBy('started_at', 'desc')
+    .execute();
+  for (const run of runs) {
+    const counts = typeof run.counts === 'string' ? (JSON.parse(run.counts) as Record<string, unknown>) : run.counts;
+    if (counts?.[CUSTOMER_CHECK_MARK] === true) return run.started_at;
+  }
+  return undefined;
 }
 
 async function readAppliedEvents(db: Db): Promise<Set<string>> {

@@ -81,16 +81,24 @@ export function cliEnv(server: { url: string }, dbPath: string, extra: Record<st
 }
 
 /** Starts `tributary <args>` as a child process in cwd (a temp dir, so no stray .env is read). */
-export function startCli(args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd: string }): { child: ChildProcess; done: Promise<CliResult> } {
+export function startCli(args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd: string }): { child: ChildProcess; done: Promise<CliResult>; firstOutput: Promise<number> } {
   const child = spawn(process.execPath, [join(REPO, 'bin/tributary.js'), ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  let announce: (at: number) => void;
+  const firstOutput = new Promise<number>((resolvePromise) => (announce = resolvePromise));
+  child.stdout!.on('data', (chunk: Buffer) => {
+    if (stdout === '') announce(Date.now());
+    stdout += chunk.toString('utf8');
+  });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const done = new Promise<CliResult>((resolvePromise) => {
-    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      announce(Date.now());
+      resolvePromise({ code, signal, stdout, stderr });
+    });
   });
-  return { child, done };
+  return { child, done, firstOutput };
 }
 
 export async function runCli(args: readonly string[], options: { env: NodeJS.ProcessEnv; cwd: string }): Promise<CliResult> {
