@@ -161,7 +161,10 @@ export async function removeTags(db: Kysely<WarehouseSchema>, target: Target, ta
 function normalizeTags(tags: readonly string[]): string[] {
   const clean = tags.map((tag) => tag.trim()).filter((tag) => tag !== '');
   if (clean.length === 0) throw new WorkError('Give at least one tag.');
-  return [...new Map(clean.map((tag) => [tag.toLowerCase(), tag])).values()];
+  // The first spelling of a tag given twice in different cases is the one kept.
+  const byKey = new Map<string, string>();
+  for (const tag of clean) if (!byKey.has(tag.toLowerCase())) byKey.set(tag.toLowerCase(), tag);
+  return [...byKey.values()];
 }
 
 async function tagsOf(db: Kysely<WarehouseSchema>, target: Target): Promise<string[]> {
