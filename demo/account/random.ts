@@ -17,6 +17,12 @@ export function hash32(...values: number[]): number {
     const high = Math.floor(value / 4294967296) | 0;
     if (high !== 0) h = Math.imul(h ^ high, 0x85ebca6b);
   }
+  return finalMix(h);
+}
+
+/** murmur3's finalizer: spreads every input bit over the 32 output bits. */
+function finalMix(value: number): number {
+  let h = value;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -25,17 +31,11 @@ export function hash32(...values: number[]): number {
   return h >>> 0;
 }
 
-/** hash32 of two 32-bit values without the argument array (the id codec's hot path). */
+/** A hash of two 32-bit values without the argument array (the id codec's hot path). */
 export function mix2(a: number, b: number): number {
   let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b | 0, 0xcc9e2d51);
   h = (h << 13) | (h >>> 19);
-  h = Math.imul(h, 5) + 0xe6546b64;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return finalMix(Math.imul(h, 5) + 0xe6546b64);
 }
 
 /** A number in [0, 1) fixed by the inputs: randomness without state. */

@@ -207,19 +207,9 @@ export class Subscriptions {
     return 200 + (h % 9800);
   }
 
+  /** The waiting invoice items (prorations) as lines of the invoice being made; they are no longer pending. */
   private takePendingItems(sub: Subscription): LineDraft[] {
-    const ii = this.store.invoiceItems.c;
-    const drafts = sub.pendingItems.map((item): LineDraft => ({
-      kind: 'proration',
-      subscriptionItem: ii.subscriptionItem[item]!,
-      price: ii.price[item]!,
-      quantity: ii.quantity[item]!,
-      amount: ii.amount[item]!,
-      periodStart: ii.periodStart[item]!,
-      periodEnd: ii.periodEnd[item]!,
-      invoiceItem: item,
-      trial: false,
-    }));
+    const drafts = this.draftsFor(sub.pendingItems);
     sub.pendingItems = [];
     return drafts;
   }
@@ -307,9 +297,7 @@ export class Subscriptions {
       sub.periodIndex = 0;
       sub.generation++;
       const periodEnd = addInterval(at, sub.interval, sub.intervalCount);
-      const drafts = this.takePendingItems(sub);
-      sub.pendingItems = [];
-      drafts.unshift(...this.draftsFor(prorations));
+      const drafts = [...this.draftsFor(prorations), ...this.takePendingItems(sub)];
       for (const ref of items) {
         const price = store.prices[ref.price]!;
         const metered = isMetered(price);
@@ -346,7 +334,7 @@ export class Subscriptions {
 
   private draftsFor(invoiceItems: number[]): LineDraft[] {
     const ii = this.store.invoiceItems.c;
-    return invoiceItems.map((item) => ({
+    return invoiceItems.map((item): LineDraft => ({
       kind: 'proration',
       subscriptionItem: ii.subscriptionItem[item]!,
       price: ii.price[item]!,
