@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { WorkError } from '../errors/index.js';
 import { packageRoot, reportsSourceDir } from './paths.js';
@@ -47,7 +47,7 @@ export function prepareEvidenceProject(options: EvidenceProjectOptions): Evidenc
   mkdirSync(workDir, { recursive: true });
 
   for (const part of PROJECT_PARTS) rmSync(join(workDir, part), { recursive: true, force: true });
-  for (const file of [...CONFIG_FILES, 'package.json', 'node_modules']) rmSync(join(workDir, file), { force: true });
+  for (const file of [...CONFIG_FILES, 'package.json']) rmSync(join(workDir, file), { force: true });
   // `evidence build` never cleans its outputs; a stale page must not survive a rebuild.
   rmSync(join(workDir, 'build'), { recursive: true, force: true });
   rmSync(join(workDir, '.evidence', 'template', 'build'), { recursive: true, force: true });
@@ -73,8 +73,7 @@ export function prepareEvidenceProject(options: EvidenceProjectOptions): Evidenc
     join(workDir, 'package.json'),
     `${JSON.stringify({ name: 'tributary-reports-work', private: true, type: 'module', dependencies: manifest.dependencies ?? {} }, null, 2)}\n`,
   );
-  // Evidence's SDK loads plugin packages from <project>/node_modules.
-  symlinkSync(join(packageRoot, 'node_modules'), join(workDir, 'node_modules'), 'dir');
+  linkNodeModules(workDir);
   // Telemetry reads its settings from the working directory of each step: the CLI's and Vite's.
   mkdirSync(join(workDir, '.evidence', 'template'), { recursive: true });
   cpSync(join(packageRoot, 'evidence.settings.json'), join(workDir, '.evidence', 'template', 'evidence.settings.json'));
@@ -88,6 +87,41 @@ export function prepareEvidenceProject(options: EvidenceProjectOptions): Evidenc
       ...offlineEnvironment(),
     },
   };
+}
+
+/**
+ * Evidence's SDK loads plugin packages from <project>/node_modules, so the work
+ * dir gets one whose entries link to the package's own. It is a directory of
+ * links rather than one link because Vite and its Svelte plugin keep caches in
+ * node_modules/.vite: each work dir keeps its own, and builds in two work dirs
+ * can run at once.
+ */
+function linkNodeModules(workDir: string): void {
+  const target = join(workDir, 'node_modules');
+  const source = join(packageRoot, 'node_modules');
+  const existing = lstatOrNull(target);
+  if (existing?.isSymbolicLink()) rmSync(target, { force: true });
+  mkdirSync(target, { recursive: true });
+  const wanted = new Set<string>();
+  for (const entry of readdirSync(source)) {
+    if (entry.startsWith('.') && entry !== '.bin') continue;
+    wanted.add(entry);
+    if (!lstatOrNull(join(target, entry))) symlinkSync(join(source, entry), join(target, entry), 'dir');
+  }
+  // Packages removed from the install since the last run.
+  for (const entry of readdirSync(target)) {
+    if (!entry.startsWith('.') || entry === '.bin') {
+      if (!wanted.has(entry)) rmSync(join(target, entry), { force: true });
+    }
+  }
+}
+
+function lstatOrNull(path: string): ReturnType<typeof lstatSync> | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
 }
 
 /** npm (behind Evidence's `npx vite`) must never reach for the registry. */

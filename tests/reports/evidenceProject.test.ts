@@ -38,7 +38,11 @@ describe('the generated Evidence project', () => {
     const manifest = JSON.parse(readFileSync(join(workDir, 'package.json'), 'utf8'));
     expect(manifest.type).toBe('module');
     expect(manifest.dependencies['@evidence-dev/core-components']).toBeDefined();
-    expect(realpathSync(join(workDir, 'node_modules'))).toBe(realpathSync(join(packageRoot, 'node_modules')));
+    // Packages resolve to the package's own install; Vite's cache dir is the work dir's own.
+    expect(realpathSync(join(workDir, 'node_modules', '@evidence-dev', 'duckdb'))).toBe(realpathSync(join(packageRoot, 'node_modules', '@evidence-dev', 'duckdb')));
+    expect(realpathSync(join(workDir, 'node_modules', '.bin'))).toBe(realpathSync(join(packageRoot, 'node_modules', '.bin')));
+    expect(lstatSync(join(workDir, 'node_modules')).isSymbolicLink()).toBe(false);
+    expect(existsSync(join(workDir, 'node_modules', '.vite'))).toBe(false);
     expect(project.env['VITE_TRIBUTARY_CURRENCY']).toBe('eur');
     expect(project.env['npm_config_offline']).toBe('true');
   });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -52,6 +52,13 @@ export async function buildReportsSite(options: Omit<PreparePublishedCopyOptions
       },
     };
   } catch (error) {
+    // Keep Evidence's log where a developer (or CI) can read it after the temp dir is gone.
+    const log = reportsPathsFor(join(dir, 'warehouse.duckdb')).logPath;
+    if (existsSync(log)) {
+      const artifacts = join(packageRoot, 'test-artifacts', 'reports');
+      mkdirSync(artifacts, { recursive: true });
+      cpSync(log, join(artifacts, `${options.name}-build.log`));
+    }
     cleanup();
     throw error;
   }
