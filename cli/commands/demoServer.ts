@@ -43,7 +43,7 @@ export function registerDemoServer(program: Command): void {
         'The account changes only when told to: POST /_demo/advance, /_demo/signup, /_demo/cancel, /_demo/change-items, /_demo/update-card, ' +
         '/_demo/fail-payments, /_demo/delete-customer and /_demo/refund apply live changes, with the events Stripe would send.',
     )
-    .addOption(new Option('--port <n>', 'port to listen on').argParser(wholeNumber('--port', 1, 65535)).default(12111))
+    .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').argParser(wholeNumber('--port', 0, 65535)).default(12111))
     .addOption(new Option('--customers <n>', 'customers to generate (10 to 200,000)').argParser(wholeNumber('--customers', 10, 200_000)).default(1000))
     .addOption(new Option('--seed <n>', 'seed of the generated account: same seed, same account').argParser(wholeNumber('--seed', 0, 2 ** 31 - 1)).default(42))
     .addOption(new Option('--now <iso>', 'the account clock, e.g. 2026-06-30T12:00:00Z (default: TRIBUTARY_NOW, else the real time)'))
