@@ -112,3 +112,48 @@ export async function demoAdmin(server: DemoServer, action: string, body: Record
   if (!response.ok) throw new Error(`demo admin ${action} failed: ${JSON.stringify(answer)}`);
   return answer;
 }
+
+export interface Proxy {
+  url: string;
+  /** Requests that reached the proxy, by path without the query. */
+  seen: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP hop in front of the demo server that answers some requests itself:
+ * how a test makes one Stripe object keep failing (a persistent 500, or a 4xx)
+ * while everything else is served normally.
+ */
+export async function startProxy(target: DemoServer, answer: (path: string, query: string) => { status: number; body: unknown } | undefined): Promise<Proxy> {
+  const { createServer, request } = await import('node:http');
+  const seen: string[] = [];
+  const server = createServer((incoming, outgoing) => {
+    const url = new URL(incoming.url ?? '/', 'http://127.0.0.1');
+    seen.push(url.pathname);
+    const own = answer(url.pathname, url.search);
+    if (own) {
+      const payload = JSON.stringify(own.body);
+      outgoing.writeHead(own.status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)), Date: new Date(target.account.now * 1000).toUTCString() });
+      outgoing.end(payload);
+      return;
+    }
+    const upstream = request({ host: '127.0.0.1', port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers }, (response) => {
+      outgoing.writeHead(response.statusCode ?? 502, response.headers);
+      response.pipe(outgoing);
+    });
+    upstream.on('error', () => outgoing.destroy());
+    incoming.pipe(upstream);
+  });
+  await new Promise<void>((resolvePromise) => server.listen(0, '127.0.0.1', () => resolvePromise()));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolvePromise) => {
+        server.closeAllConnections();
+        server.close(() => resolvePromise());
+      }),
+  };
+}
