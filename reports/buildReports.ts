@@ -7,6 +7,7 @@ import { prepareEvidenceProject } from './evidenceProject.js';
 import { acquireWorkDirLock } from './workDirLock.js';
 import { inspectPublishedCopy } from './publishedCopy.js';
 import { summarizeEvidenceLog } from './evidenceLog.js';
+import { fillEmptySources } from './emptySources.js';
 
 /**
  * `tributary reports build`: run the source queries over the published copy
@@ -65,6 +66,8 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuiltR
     options.onStep?.({ name: 'sources' });
     const sourcesStarted = performance.now();
     await step('sources', ['sources'], project, log, options);
+    const filled = await fillEmptySources(join(project.workDir, '.evidence', 'template'));
+    if (filled.length > 0) log.write(`\nNo rows (written as empty tables): ${filled.join(', ')}\n`);
     const sourcesSeconds = (performance.now() - sourcesStarted) / 1000;
 
     options.onStep?.({ name: 'site' });

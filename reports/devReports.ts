@@ -4,6 +4,7 @@ import { runEvidence, type EvidenceRun } from './evidenceCli.js';
 import { prepareEvidenceProject } from './evidenceProject.js';
 import { inspectPublishedCopy } from './publishedCopy.js';
 import { acquireWorkDirLock } from './workDirLock.js';
+import { fillEmptySources } from './emptySources.js';
 import { rmSync } from 'node:fs';
 
 /**
@@ -41,6 +42,7 @@ export async function startReportsDev(options: ReportsDevOptions): Promise<Repor
     const sources = runEvidence(['sources'], { cwd: project.workDir, env: project.env, output: 'inherit' });
     const code = await sources.exited;
     if (code !== 0) throw new WorkError(`Evidence's source queries failed (exit ${code}); their output is above.`);
+    await fillEmptySources(join(project.workDir, '.evidence', 'template'));
     const host = options.host ?? '127.0.0.1';
     // Evidence passes these on to `vite dev`; without --open it starts no browser.
     server = runEvidence(['dev', '--port', String(options.port), '--host', host, '--strictPort'], {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { packageRoot } from './paths.js';
@@ -19,7 +20,7 @@ export interface EvidenceRunOptions {
 
 export interface EvidenceRun {
   readonly child: ChildProcess;
-  /** Resolves with the exit code (or 1 when killed by a signal). */
+  /** Resolves with the exit code, or 128 + the signal number when a signal ended it. */
   readonly exited: Promise<number>;
   /** Stops Evidence and everything it started. */
   stop(): void;
@@ -39,7 +40,8 @@ export function runEvidence(args: readonly string[], options: EvidenceRunOptions
   }
   const exited = new Promise<number>((resolve) => {
     child.on('error', () => resolve(1));
-    child.on('close', (code) => resolve(code ?? 1));
+    // A signal death reads like a shell's status: 128 + the signal number (SIGTERM: 143).
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)));
   });
   const stop = (): void => {
     if (child.pid === undefined || child.exitCode !== null) return;

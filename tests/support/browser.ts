@@ -60,7 +60,10 @@ export async function evidenceErrors(page: Page): Promise<string[]> {
 export async function waitForEvidence(page: Page, timeoutMs = 60_000): Promise<void> {
   await page.waitForLoadState('networkidle', { timeout: timeoutMs });
   await page.waitForFunction(
-    () => document.querySelectorAll('.animate-pulse, [aria-busy="true"]').length === 0,
+    () =>
+      document.querySelectorAll('.animate-pulse, [aria-busy="true"]').length === 0 &&
+      // Evidence's "Loading..." toast: shown while a query has been in flight for 3 s.
+      !Array.from(document.querySelectorAll('span')).some((span) => span.textContent?.trim() === 'Loading...' && !span.classList.contains('sr-only')),
     undefined,
     { timeout: timeoutMs },
   );
