@@ -119,7 +119,7 @@ async function step(
       log.write(chunk, done);
     },
   });
-  const run = runEvidence(args, { cwd: project.workDir, env: project.env, output: tee });
+  const run = runEvidence(args, { cwd: project.workDir, env: { ...project.env, NODE_ENV: 'production' }, output: tee });
   const abort = (): void => run.stop();
   options.signal?.addEventListener('abort', abort, { once: true });
   try {

@@ -39,7 +39,7 @@ export async function startReportsDev(options: ReportsDevOptions): Promise<Repor
       live: true,
     });
     rmSync(join(project.workDir, '.evidence', 'template', 'static', 'data'), { recursive: true, force: true });
-    const sources = runEvidence(['sources'], { cwd: project.workDir, env: project.env, output: 'inherit' });
+    const sources = runEvidence(['sources'], { cwd: project.workDir, env: { ...project.env, NODE_ENV: 'development' }, output: 'inherit' });
     const code = await sources.exited;
     if (code !== 0) throw new WorkError(`Evidence's source queries failed (exit ${code}); their output is above.`);
     await fillEmptySources(join(project.workDir, '.evidence', 'template'));
@@ -47,7 +47,7 @@ export async function startReportsDev(options: ReportsDevOptions): Promise<Repor
     // Evidence passes these on to `vite dev`; without --open it starts no browser.
     server = runEvidence(['dev', '--port', String(options.port), '--host', host, '--strictPort'], {
       cwd: project.workDir,
-      env: project.env,
+      env: { ...project.env, NODE_ENV: 'development' },
       output: 'inherit',
     });
     const running = server;

@@ -29,7 +29,7 @@ export interface EvidenceRun {
 export function runEvidence(args: readonly string[], options: EvidenceRunOptions): EvidenceRun {
   const child = spawn(process.execPath, [evidenceCliPath, ...args], {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: { ...inheritedEnvironment(), ...options.env },
     stdio: options.output === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -52,4 +52,18 @@ export function runEvidence(args: readonly string[], options: EvidenceRunOptions
     }
   };
   return { child, exited, stop };
+}
+
+/**
+ * Our environment minus what would change how Vite builds: a test runner's
+ * NODE_ENV=test makes SvelteKit prerender Evidence's dev-only pages (and
+ * fail on them), so the caller sets NODE_ENV for its step.
+ */
+function inheritedEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key === 'NODE_ENV' || key === 'TEST' || key.startsWith('VITEST') || key.startsWith('VITE_')) continue;
+    env[key] = value;
+  }
+  return env;
 }

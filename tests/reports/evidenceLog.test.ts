@@ -34,6 +34,26 @@ Build process exited with code 1
 Node.js v20.20.2
 `;
 
+const prerenderFailed = `
+✓ built in 2m 41s
+Uncaught error while server responding {
+  error: Error: ENOENT: no such file or directory, open '/w/.evidence/template/src/pages/explore/console/+page.md'
+    errno: -2,
+  status: 500,
+  message: 'Internal Error'
+}
+
+node:internal/event_target:1105
+  process.nextTick(() => { throw err; });
+                           ^
+Error: 500 /api//explore/console/evidencemeta.json (fetched from /explore/console/)
+To suppress or handle this error, implement \`handleHttpError\` in https://kit.svelte.dev/docs/configuration#prerender
+Emitted 'error' event on Worker instance at:
+
+Node.js v20.20.2
+Build failed
+`;
+
 const successfulSources = `
   customers ✔ Finished, wrote 1000 rows.
 - Processing...
@@ -61,6 +81,10 @@ describe('one sentence out of Evidence output', () => {
     expect(summarizeEvidenceLog(pageDoesNotCompile, 'site', 1)).toBe(
       "[vite-plugin-svelte] (parse-error) Identifier 'page' has already been declared (file: /w/reports/.work/build/.evidence/template/src/pages/customer/+page.md:1064:10)",
     );
+  });
+
+  it('names the error prerendering stopped on, not an earlier logged one', () => {
+    expect(summarizeEvidenceLog(prerenderFailed, 'site', 1)).toBe('Error: 500 /api//explore/console/evidencemeta.json (fetched from /explore/console/)');
   });
 
   it('finds nothing wrong in a clean run, warnings included', () => {
