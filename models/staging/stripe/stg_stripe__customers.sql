@@ -20,13 +20,13 @@ with source as (
 
 invoice_snapshots as (
     select
-        data ->> 'customer' as customer_id,
-        arg_max(data ->> 'customer_email', (data ->> 'created')::bigint) filter (where data ->> 'customer_email' is not null) as email,
-        arg_max(data ->> 'customer_name', (data ->> 'created')::bigint) filter (where data ->> 'customer_name' is not null) as name,
-        arg_max(lower(data ->> 'currency'), (data ->> 'created')::bigint) as currency,
-        min((data ->> 'created')::bigint) as first_invoiced
-    from {{ source('stripe', 'invoices') }}
-    group by data ->> 'customer'
+        customer_id,
+        arg_max(customer_email, created_at) filter (where customer_email is not null) as email,
+        arg_max(customer_name, created_at) filter (where customer_name is not null) as name,
+        arg_max(currency, created_at) as currency,
+        epoch(min(created_at))::bigint as first_invoiced
+    from {{ ref('stg_stripe__invoices') }}
+    group by customer_id
 ),
 
 completed as (

@@ -6,7 +6,7 @@ with source as (
         id,
         deleted,
         json_transform(data, '{
-            "customer": "JSON", "number": "VARCHAR", "status": "VARCHAR", "billing_reason": "VARCHAR",
+            "customer": "JSON", "customer_email": "VARCHAR", "customer_name": "VARCHAR", "number": "VARCHAR", "status": "VARCHAR", "billing_reason": "VARCHAR",
             "collection_method": "VARCHAR", "currency": "VARCHAR", "created": "BIGINT",
             "period_start": "BIGINT", "period_end": "BIGINT", "due_date": "BIGINT",
             "subtotal": "BIGINT", "total": "BIGINT", "amount_due": "BIGINT", "amount_paid": "BIGINT",
@@ -31,6 +31,8 @@ select
             then invoice.parent.subscription_details.subscription ->> 'id'
         else invoice.parent.subscription_details.subscription ->> '$'
     end as subscription_id,
+    invoice.customer_email as customer_email,
+    invoice.customer_name as customer_name,
     invoice.number as invoice_number,
     invoice.status as status,
     invoice.billing_reason as billing_reason,
