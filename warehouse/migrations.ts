@@ -252,4 +252,33 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    // tributary refresh and serve: each refresh is one meta.runs row (command 'refresh'); its steps
+    // (extract, build, publish, reports) with their timings, counts and the step's own run id are
+    // here. Webhook events serve received, and the refresh that applied them.
+    id: '0500_refresh_steps_and_webhook_events',
+    sql: `
+      create table meta.refresh_steps (
+        run_id varchar not null,
+        step varchar not null,
+        position integer not null,
+        step_run_id varchar,
+        started_at timestamptz not null,
+        ended_at timestamptz not null,
+        seconds double not null,
+        status varchar not null,
+        counts json,
+        error varchar,
+        primary key (run_id, step)
+      );
+      create table meta.webhook_events (
+        event_id varchar primary key,
+        event_type varchar not null,
+        created_at timestamptz not null,
+        received_at timestamptz not null,
+        applied_at timestamptz not null,
+        run_id varchar not null
+      );
+    `,
+  },
 ];

@@ -168,7 +168,39 @@ export interface StripeAppliedEventTable {
   created: number;
 }
 
+/** One step of a refresh (meta.runs command 'refresh'): extract, build, publish or reports. */
+export interface RefreshStepTable {
+  /** The refresh's run id in meta.runs. */
+  run_id: string;
+  step: string;
+  /** 1-based order of the step in its refresh. */
+  position: number;
+  /** The step's own meta.runs row (the extract's or the build's), when it has one. */
+  step_run_id: string | null;
+  started_at: ColumnType<Date, Date | string, Date | string>;
+  ended_at: ColumnType<Date, Date | string, Date | string>;
+  seconds: number;
+  /** 'ok' or 'failed'. */
+  status: string;
+  counts: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  error: string | null;
+}
+
+/** A Stripe webhook event that `tributary serve` received and a refresh applied. */
+export interface WebhookEventTable {
+  event_id: string;
+  event_type: string;
+  /** The event's own `created`. */
+  created_at: ColumnType<Date, Date | string, Date | string>;
+  /** When serve stored it (before answering 2xx). */
+  received_at: ColumnType<Date, Date | string, Date | string>;
+  applied_at: ColumnType<Date, Date | string, Date | string>;
+  run_id: string;
+}
+
 export interface WarehouseSchema {
+  'meta.refresh_steps': RefreshStepTable;
+  'meta.webhook_events': WebhookEventTable;
   'meta.stripe_applied_events': StripeAppliedEventTable;
   'meta.model_builds': ModelBuildTable;
   'raw_crm.imports': CrmImportTable;

@@ -6,6 +6,9 @@ import { registerImportCrm } from './importCrm.js';
 import { registerCrm } from './crm.js';
 import { registerQueryCommand } from './query.js';
 import { registerReports } from './reports.js';
+import { registerRefresh } from './refresh.js';
+import { registerServe } from './serve.js';
+import { registerStart } from './start.js';
 import { registerTestCommand } from './test.js';
 
 /** Every subcommand, in the order `--help` lists them. Each file wires one command to the modules that do the work. */
@@ -18,4 +21,7 @@ export const commands: ReadonlyArray<(program: Command) => void> = [
   registerQueryCommand,
   registerDemoServer,
   registerReports,
+  registerRefresh,
+  registerServe,
+  registerStart,
 ];
