@@ -60,7 +60,7 @@ export interface ItemSpec {
   quantity?: number;
 }
 
-/** Which successful charge a refund or dispute is about: the customer's latest at that time, its nth (1 = oldest), or the first after a date. */
+/** Which successful charge a refund or dispute is about: the customer's latest at that time, or its nth (1 = oldest); `after` counts only charges from that date on. A charge id works too. */
 export type ChargeSelector = { customer: CustomerRef; nth?: number; after?: TimeInput } | string;
 
 const BRANDS = ['visa', 'mastercard', 'amex'];
