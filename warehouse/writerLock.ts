@@ -39,6 +39,8 @@ export interface WriterLockOptions {
   readonly pollMs?: number;
   /** Called once when the lock is busy and the wait begins. */
   readonly onWait?: (holder: LockHolder) => void;
+  /** Called between finding a dead holder and taking its lock over (tests widen the race window with it). */
+  readonly beforeTakeover?: (stale: LockHolder) => Promise<void>;
 }
 
 export interface WriterLock {
@@ -67,6 +69,7 @@ export async function acquireWriterLock(options: WriterLockOptions): Promise<Wri
     const current = readLockHolder(path);
     if (current === null) continue; // Released between our attempt and the read.
     if (!isHolderAlive(current)) {
+      await options.beforeTakeover?.(current);
       removeStaleLock(path, current);
       continue;
     }
@@ -237,9 +240,11 @@ export function isHolderAlive(holder: LockHolder): boolean {
   // Our own pid: alive only if this very process holds that lock; otherwise an earlier process had our number (containers reuse low pids).
   if (holder.pid === process.pid) return [...liveLocks.values()].includes(holder.nonce);
   if (!isProcessAlive(holder.pid)) return false;
+  const stat = procStat(holder.pid);
+  // A zombie has finished; it only waits for its parent to read its exit status.
+  if (stat?.state === 'Z') return false;
   // The pid exists; if the kernel says it started at another time, it is a new process reusing the number.
-  const start = processStartOf(holder.pid);
-  return holder.processStart === null || start === null || start === holder.processStart;
+  return holder.processStart === null || stat === null || stat.start === holder.processStart;
 }
 
 export function isProcessAlive(pid: number): boolean {
@@ -251,13 +256,17 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); null where there is no /proc. */
 function processStartOf(pid: number): string | null {
+  return procStat(pid)?.start ?? null;
+}
+
+/** Fields 3 (state) and 22 (start time in clock ticks since boot) of /proc/<pid>/stat; null where there is no /proc. */
+function procStat(pid: number): { state: string; start: string } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
+    return fields[0] && fields[19] ? { state: fields[0], start: fields[19] } : null;
   } catch {
     return null;
   }
