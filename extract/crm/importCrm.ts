@@ -28,6 +28,8 @@ export interface ImportCrmOptions {
   readonly parallelFromBytes?: number;
   /** A record longer than this fails the file (an unclosed quote would otherwise swallow it whole). */
   readonly maxRecordBytes?: number;
+  /** DuckDB's memory_limit while importing (see withMemoryBudget). */
+  readonly duckdbMemory?: string;
 }
 
 export interface ImportProgress {
@@ -82,6 +84,7 @@ interface PreparedFile {
 
 const defaultParallelFromBytes = 16 * 1024 * 1024;
 const defaultMaxRecordBytes = 16 * 1024 * 1024;
+const defaultDuckdbMemory = '96MB';
 const batchRows = 5000;
 const firstIssuesShown = 5;
 
@@ -120,7 +123,7 @@ export async function importCrmFiles(options: ImportCrmOptions): Promise<FileImp
       onBytes: (bytes) => options.onProgress?.({ file: file.label, phase: 'checking', bytes, totalBytes: file.format.size, rows: 0 }),
     });
   }
-  return options.warehouse.transaction(async (tx) => {
+  return withMemoryBudget(options.warehouse, options.duckdbMemory ?? defaultDuckdbMemory, () => options.warehouse.transaction(async (tx) => {
     const results: FileImportResult[] = [];
     const importedNow = new Map<string, FileImportResult>();
     for (const file of prepared) {
@@ -130,7 +133,28 @@ export async function importCrmFiles(options: ImportCrmOptions): Promise<FileImp
       results.push(result);
     }
     return results;
-  });
+  }));
+}
+
+/**
+ * DuckDB keeps an uncommitted import in its buffers and its allocator holds on
+ * to freed memory: left alone, a million-row import grows past a gigabyte. For
+ * the import's length the buffers are capped (the rest spills to disk) and
+ * freed memory goes back to the system; the previous settings return after.
+ */
+async function withMemoryBudget<T>(warehouse: Warehouse, memoryLimit: string, work: () => Promise<T>): Promise<T> {
+  const budget: Record<string, string> = { memory_limit: `'${memoryLimit}'`, allocator_flush_threshold: "'16MB'", allocator_background_threads: 'true' };
+  const previous: Record<string, string> = {};
+  for (const name of Object.keys(budget)) {
+    const row = await warehouse.one<{ value: string }>(`select current_setting('${name}')::varchar as value`);
+    previous[name] = name === 'allocator_background_threads' ? row!.value : `'${row!.value}'`;
+  }
+  for (const [name, value] of Object.entries(budget)) await warehouse.run(`set ${name} = ${value}`);
+  try {
+    return await work();
+  } finally {
+    for (const [name, value] of Object.entries(previous)) await warehouse.run(`set ${name} = ${value}`);
+  }
 }
 
 async function importFile(tx: WarehouseTransaction, file: PreparedFile, options: ImportCrmOptions): Promise<FileImportResult> {
@@ -169,8 +193,9 @@ async function importFile(tx: WarehouseTransaction, file: PreparedFile, options:
     objectType: map.objectType,
     crmObject: map.crmObject,
   };
-  // A temporary table holds one batch at a time: memory stays at one batch, and rows are written to disk once.
-  await tx.run(createTableSql(stagingTable, stagingColumns, { temporary: true }));
+  // A temporary table holds one batch at a time, replaced for each: rows deleted inside a
+  // transaction keep their memory until it commits, a replaced table gives it back.
+  const replaceStaging = createTableSql(stagingTable, stagingColumns, { temporary: true }).replace(/^create /, 'create or replace ');
   const moveBatch = insertFromStagingSql(staged);
 
   const plan: RowPlan = {
@@ -198,9 +223,9 @@ async function importFile(tx: WarehouseTransaction, file: PreparedFile, options:
       batchRows,
       onBatch: async (batch) => {
         if (batch.rows > 0) {
+          await tx.run(replaceStaging);
           await tx.append({ table: stagingTable }, stagingColumns, [[batch.payload]]);
           await tx.run(moveBatch);
-          await tx.run(`delete from ${stagingTable}`);
         }
         if (batch.issues.length) {
           await tx.append(
@@ -220,7 +245,7 @@ async function importFile(tx: WarehouseTransaction, file: PreparedFile, options:
 
   options.onProgress?.({ file: file.label, phase: 'merging', bytes: file.format.size, totalBytes: file.format.size, rows });
   const keyColumn = file.detection.columns.record_id?.[0] ?? file.detection.columns.email?.[0] ?? 0;
-  await tx.run(`drop table ${stagingTable}`);
+  await tx.run(`drop table if exists ${stagingTable}`);
   const duplicates = await supersedeDuplicates(tx, staged, file.format.headers[keyColumn]!.trim());
   const counts = await tx.one<{ new_records: number; updated_records: number; unchanged_records: number }>(
     `select

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { parse, type CsvError, type Options } from 'csv-parse';
-import { RowProcessor, type RowPlan, type StagedRow } from './rows.js';
+import { RowProcessor, StagedBatch, type RowPlan } from './rows.js';
 import type { ImportIssue } from './types.js';
 
 /** One contiguous run of records to parse: the whole file, or a piece of it cut at a record boundary. */
@@ -85,7 +85,7 @@ export async function parseRange(range: ParseRange, plan: RowPlan, batchRows: nu
   let line = range.firstLine;
   let consumed = 0;
   let skipHeader = range.skipHeader;
-  let rows: StagedRow[] = [];
+  let batch = new StagedBatch();
   let issues: ImportIssue[] = [];
   let total = 0;
   const failIfErrorHere = (): void => {
@@ -101,14 +101,11 @@ export async function parseRange(range: ParseRange, plan: RowPlan, batchRows: nu
         skipHeader = false;
         continue;
       }
-      const row = processor.process(record, startLine, issues);
-      if (row) {
-        rows.push(row);
-        total++;
-      }
-      if (rows.length >= batchRows || issues.length >= batchRows) {
-        await onBatch({ payload: rows.join('\n'), rows: rows.length, issues, bytesRead: input.bytesRead });
-        rows = [];
+      processor.process(record, startLine, issues, batch);
+      if (batch.rows >= batchRows || issues.length >= batchRows) {
+        total += batch.rows;
+        await onBatch({ payload: batch.payload(), rows: batch.rows, issues, bytesRead: input.bytesRead });
+        batch = new StagedBatch();
         issues = [];
       }
     }
@@ -118,7 +115,10 @@ export async function parseRange(range: ParseRange, plan: RowPlan, batchRows: nu
     if (error instanceof DecodeError) throw new CsvFileError(line, error.message);
     throw error instanceof CsvFileError ? error : describeCsvError(error, line, range.maxRecordBytes);
   }
-  if (rows.length || issues.length) await onBatch({ payload: rows.join('\n'), rows: rows.length, issues, bytesRead: input.bytesRead });
+  if (batch.rows || issues.length) {
+    total += batch.rows;
+    await onBatch({ payload: batch.payload(), rows: batch.rows, issues, bytesRead: input.bytesRead });
+  }
   return total;
 }
 

@@ -27,14 +27,26 @@ export interface RowPlan {
 }
 
 /**
- * A row ready for the warehouse, as one line of text: the line number, the
- * parsed columns as a JSON array and the verbatim row as a JSON object,
- * separated by tabs. JSON escapes every tab and line break, so rows join with
- * `\n` into one string per batch, which DuckDB splits apart (see tables.ts).
+ * Rows ready for the warehouse, as text: per row the line number, the parsed
+ * columns as a JSON array and the verbatim row as a JSON object, separated by
+ * tabs; rows separated by `\n`. JSON escapes every tab and line break, so a
+ * batch is one string DuckDB splits apart (see tables.ts). The string grows by
+ * concatenation and is copied flat once, when it leaves for the warehouse.
  */
-export type StagedRow = string;
+export class StagedBatch {
+  private text = '';
+  rows = 0;
 
-/** Fields with a format to check; every other field is free text (see trimToNull). */
+  add(line: number, parsed: string, data: string): void {
+    this.text += this.rows === 0 ? `${line}\t${parsed}\t${data}` : `\n${line}\t${parsed}\t${data}`;
+    this.rows++;
+  }
+
+  payload(): string {
+    return this.text;
+  }
+}
+
 const cellSchemas: Partial<Record<CrmField, z.ZodType<unknown, string>>> = {
   email: emailCell,
   company_id: firstIdCell,
@@ -55,14 +67,19 @@ const maxIssueValueLength = 500;
  * drops a row: its field is left null and the problem becomes an issue.
  */
 export class RowProcessor {
+  /** The verbatim row's keys, and the same as JSON strings. */
+  private readonly names: string[];
   private readonly keys: string[];
+  private readonly plainObjectKeys: boolean;
   private readonly headerLine: string;
   private readonly output: readonly { field: CrmField; columns: readonly number[] }[];
   /** Without a record id column, a row's key is its email. */
   private readonly keyedByEmail: boolean;
 
   constructor(private readonly plan: RowPlan) {
-    this.keys = plan.headers.map((header, i) => JSON.stringify(dataKey(plan.headers, header, i)));
+    this.names = plan.headers.map((header, i) => dataKey(plan.headers, header, i));
+    this.keys = this.names.map((name) => JSON.stringify(name));
+    this.plainObjectKeys = !this.names.some((name) => /^(0|[1-9]\d*)$/.test(name) || name === '__proto__');
     this.headerLine = plan.headers.map((header) => header.trim()).join('\u0000');
     this.output = rawCrmTables[plan.map.objectType].columns.map((column) => {
       const field = (column.name === 'amount_minor' ? 'amount' : column.name) as CrmField;
@@ -72,11 +89,12 @@ export class RowProcessor {
   }
 
   /**
-   * One record of the file. Returns null for rows that are not records (an
-   * empty line, a repeated header row) after noting why where it matters.
+   * One record of the file onto the batch. Rows that are not records (an
+   * empty line, a repeated header row) are left out, with an issue where it
+   * matters.
    */
-  process(cells: string[], line: number, issues: ImportIssue[]): StagedRow | null {
-    if (cells.length === 1 && cells[0] === '') return null;
+  process(cells: string[], line: number, issues: ImportIssue[], batch: StagedBatch): void {
+    if (cells.length === 1 && cells[0] === '') return;
     const first = cells[0];
     if (first !== undefined && first.charCodeAt(0) === 0xfeff) {
       cells[0] = first.slice(1);
@@ -84,7 +102,7 @@ export class RowProcessor {
     }
     if (cells.length === this.plan.headers.length && cells.map((cell) => cell.trim()).join('\u0000') === this.headerLine) {
       issues.push({ line, column: null, value: null, reason: 'this line repeats the header row (two exports joined into one?); it is not a record and was skipped' });
-      return null;
+      return;
     }
     if (cells.length !== this.plan.headers.length) {
       issues.push({
@@ -120,7 +138,7 @@ export class RowProcessor {
         reason: this.keyedByEmail ? 'no email, the only identifying column: the row is kept but no later export can update it' : 'no record id: the row is kept but no later export can update it',
       });
     }
-    return [line, JSON.stringify(values), this.dataJson(cells)].join('\t');
+    batch.add(line, JSON.stringify(values), this.dataJson(cells));
   }
 
   private scalarValue(field: CrmField, columns: readonly number[], cells: readonly string[], line: number, issues: ImportIssue[]): unknown {
@@ -185,11 +203,17 @@ export class RowProcessor {
   }
 
   /**
-   * The row verbatim as a JSON object keyed by header. Built with join, which
-   * yields one flat string: a `+=` chain leaves a tree of string pieces that
-   * the garbage collector copies piece by piece while the batch waits.
+   * The row verbatim as a JSON object keyed by header. JSON.stringify of a
+   * plain object is the fastest way to one flat string; a header that is a
+   * number would move to the front of a JS object's keys (and `__proto__`
+   * would not be a key at all), so such files take the slower, literal way.
    */
   private dataJson(cells: readonly string[]): string {
+    if (this.plainObjectKeys && cells.length <= this.names.length) {
+      const row: Record<string, string> = {};
+      for (let i = 0; i < cells.length; i++) row[this.names[i]!] = cells[i]!;
+      return JSON.stringify(row);
+    }
     const members = new Array<string>(cells.length);
     for (let i = 0; i < cells.length; i++) {
       members[i] = `${i < this.keys.length ? this.keys[i] : JSON.stringify(`column ${i + 1}`)}:${JSON.stringify(cells[i])}`;
