@@ -18,7 +18,7 @@ export interface ReadRowsOptions {
   readonly onBatch: (batch: ParsedBatch) => Promise<void>;
 }
 
-const maxBatchesAhead = 4;
+const maxBatchesAhead = 2;
 
 /**
  * Parses a file into staged rows: on this thread for ordinary files, or with
@@ -84,7 +84,8 @@ export async function readRows(options: ReadRowsOptions): Promise<number> {
 function startWorker(data: ParseWorkerData): Worker {
   const module = new URL('./parseWorker.ts', import.meta.url).href;
   const code = `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(module)}); });`;
-  return new Worker(code, { eval: true, workerData: data });
+  // A parser's heap holds a few batches and csv-parse's buffers; capping it makes it collect early instead of growing.
+  return new Worker(code, { eval: true, workerData: data, resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 } });
 }
 
 let tsxApiUrl: string | undefined;

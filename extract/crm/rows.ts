@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ColumnMap } from './columnMap.js';
 import type { ResolvedColumns } from './detect.js';
-import { rawCrmTables } from './tables.js';
+import { rawCrmTables } from './rawTables.js';
 import type { CrmField, ImportIssue } from './types.js';
 import {
   currencyCell,

@@ -2,7 +2,7 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importCrmFiles } from '../../extract/crm/importCrm.js';
-import { rawCrmTables } from '../../extract/crm/tables.js';
+import { rawCrmTables } from '../../extract/crm/rawTables.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 import { fixture, runCli, snapshotCrm, tempDir } from './support.js';
 
