@@ -73,7 +73,13 @@ export class BackgroundReports {
     });
   }
 
-  /** Waits for the build under way, if any (tests; `start` before printing the URL). */
+  /** A refresh rebuilt the site itself (its reports step). */
+  noteBuilt(at = new Date()): void {
+    this.builtAt = at;
+    this.lastError = null;
+  }
+
+  /** Waits for the build under way, if any. */
   async idle(): Promise<void> {
     while (this.building) await this.building;
   }

@@ -77,7 +77,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       onRunFinished: (outcome) => {
         logRun(logger, outcome);
         // The site follows the marts; a run that rebuilt it inline needs no second build.
-        if (outcome.ok && reports && !outcome.result.reports) reports.request({ now: outcome.trigger !== 'webhook' || !reports.state.builtAt });
+        if (outcome.ok && reports) {
+          if (outcome.result.reports) reports.noteBuilt(outcome.endedAt);
+          else reports.request({ now: outcome.trigger !== 'webhook' || !reports.state.builtAt });
+        }
       },
     },
     { lastSuccessAt: await lastSuccessfulRefresh(options.warehousePath) },

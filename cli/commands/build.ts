@@ -4,7 +4,7 @@ import { buildProject, type BuildResult, type ModelResult } from '../../transfor
 import type { TestResult } from '../../transform/dataTests.js';
 import { isNumberValue, tableCell } from '../../transform/plainRows.js';
 import { runtimeVars, type VarValue } from '../../transform/projectSettings.js';
-import { Warehouse } from '../../warehouse/warehouse.js';
+import { openForWriting } from '../writerWarehouse.js';
 import { renderTable } from '../output.js';
 
 export function registerBuildCommand(program: Command): void {
@@ -33,7 +33,7 @@ Examples:
     )
     .action(async (options: { select?: string[] }) => {
       const settings = loadSettings();
-      const warehouse = await Warehouse.open({ path: settings.TRIBUTARY_DB });
+      const warehouse = await openForWriting('build', { path: settings.TRIBUTARY_DB });
       try {
         const result = await buildProject({
           warehouse,

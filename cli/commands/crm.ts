@@ -14,6 +14,7 @@ import {
 import { dateCell, instantCell } from '../../extract/crm/values.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 import { renderTable } from '../output.js';
+import { openForWriting } from '../writerWarehouse.js';
 
 const HELP = `
 What it does:
@@ -139,7 +140,7 @@ export function registerCrm(program: Command): void {
 }
 
 async function withWarehouse(work: (warehouse: Warehouse) => Promise<void>): Promise<void> {
-  const warehouse = await Warehouse.open({ path: loadSettings().TRIBUTARY_DB });
+  const warehouse = await openForWriting('crm', { path: loadSettings().TRIBUTARY_DB });
   try {
     await work(warehouse);
   } finally {

@@ -10,6 +10,7 @@ import { parseMapOption } from '../../extract/crm/mapOption.js';
 import { crmObjectNames, crmSystems, type CrmSystem } from '../../extract/crm/types.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 import { isInteractive } from '../output.js';
+import { openForWriting } from '../writerWarehouse.js';
 import { csvCell, csvLine } from './query.js';
 
 const HELP = `
@@ -75,7 +76,7 @@ export function registerImportCrm(program: Command): void {
       const map = parseMapOption(options.map ?? []);
       if (Object.keys(map).length > 0 && !options.system) throw new UsageError('--map needs --system (generic for files of no known CRM).');
       const settings = loadSettings();
-      const warehouse = await Warehouse.open({ path: settings.TRIBUTARY_DB });
+      const warehouse = await openForWriting('import crm', { path: settings.TRIBUTARY_DB });
       const progress = isInteractive() ? new ProgressBar() : new ProgressLines();
       try {
         const results = await importCrmFiles({ warehouse, files, system: options.system, object: options.object, map, encoding: options.encoding, onProgress: progress.update });

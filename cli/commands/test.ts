@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadSettings } from '../../config/settings.js';
 import { testProject } from '../../transform/build.js';
-import { Warehouse } from '../../warehouse/warehouse.js';
+import { openForWriting } from '../writerWarehouse.js';
 import { printTestResult, printWarning, runtimeVarsFrom } from './build.js';
 
 export function registerTestCommand(program: Command): void {
@@ -20,7 +20,7 @@ tests inside its transaction; this command changes no table.`,
     )
     .action(async (options: { select?: string[] }) => {
       const settings = loadSettings();
-      const warehouse = await Warehouse.open({ path: settings.TRIBUTARY_DB });
+      const warehouse = await openForWriting('test', { path: settings.TRIBUTARY_DB });
       try {
         const result = await testProject({
           warehouse,

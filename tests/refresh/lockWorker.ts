@@ -9,7 +9,7 @@ import { appendFileSync, existsSync } from 'node:fs';
 import { acquireWriterLock } from '../../warehouse/writerLock.js';
 
 const [mode, warehouse, ...rest] = process.argv.slice(2);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 if (mode === 'hold') {
   await acquireWriterLock({ warehousePath: warehouse!, command: rest[0] ?? 'lock test holder', waitMs: 0 });
