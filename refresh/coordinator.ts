@@ -33,8 +33,11 @@ export interface CoordinatorOptions {
   readonly debounceMs?: number;
   /** Longest wait after the first pending event, however many follow; default 15 s. */
   readonly maxDelayMs?: number;
-  /** After a failed run with events still waiting, try again after this long; default 30 s. */
+  /** After a failed run with events still waiting, or events Stripe's list did not show yet, try again after this long; default 30 s. */
   readonly retryDelayMs?: number;
+  /** An event Stripe's list never shows (another account's, say) stops being retried once this old and missed by two runs; default 15 minutes. */
+  readonly unlistedGiveUpMs?: number;
+  readonly onEventsGivenUp?: (ids: readonly string[]) => void;
   /** Called before each run (the demo account's clock follows the real one). */
   readonly beforeRun?: () => void;
   readonly onRunStarted?: (run: RunningRefresh) => void;
@@ -77,6 +80,8 @@ export class RefreshCoordinator {
   private debounceTimer: NodeJS.Timeout | null = null;
   private firstPendingAt: number | null = null;
   private closed = false;
+  /** Events the last run kept because Stripe's list did not show them yet, with the runs that missed them. */
+  private unlisted = new Map<string, number>();
 
   constructor(
     private readonly options: CoordinatorOptions,
@@ -175,7 +180,14 @@ export class RefreshCoordinator {
       } finally {
         await warehouse.close();
       }
-      this.options.spool.markApplied(events.map((event) => event.id));
+      const giveUpBefore = Date.now() - (this.options.unlistedGiveUpMs ?? 15 * 60_000);
+      const misses = new Map<string, number>();
+      for (const id of result.unlistedEvents) misses.set(id, (this.unlisted.get(id) ?? 0) + 1);
+      const givenUp = events.filter((event) => (misses.get(event.id) ?? 0) >= 2 && event.receivedAt.getTime() < giveUpBefore).map((event) => event.id);
+      if (givenUp.length > 0) this.options.onEventsGivenUp?.(givenUp);
+      this.options.spool.markApplied([...result.appliedEvents, ...givenUp]);
+      for (const id of givenUp) misses.delete(id);
+      this.unlisted = misses;
       this.lastSuccessAt = new Date();
       outcome = { ok: true, trigger, startedAt, endedAt: new Date(), result };
     } catch (error) {
@@ -189,10 +201,16 @@ export class RefreshCoordinator {
     return outcome;
   }
 
-  /** Events that arrived during the run, or that a failed run could not apply, get a run of their own. */
+  /**
+   * Events that arrived during the run get a run of their own, soon; events a
+   * failed run could not apply, or that Stripe's list did not show yet, are
+   * tried again after the retry delay.
+   */
   private followUp(outcome: RunOutcome): void {
-    if (this.closed || this.options.spool.pending().length === 0) return;
-    if (outcome.ok) this.eventsArrived();
+    const pending = this.options.spool.pending();
+    if (this.closed || pending.length === 0) return;
+    const fresh = pending.some((event) => !this.unlisted.has(event.id));
+    if (outcome.ok && fresh) this.eventsArrived();
     else if (!this.debounceTimer) this.arm(this.options.retryDelayMs ?? 30_000);
   }
 }

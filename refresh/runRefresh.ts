@@ -89,6 +89,10 @@ export interface RefreshResult {
   readonly build: BuildResult;
   readonly reports?: BuiltReports;
   readonly events: number;
+  /** Webhook events the extract found in Stripe's event list (so it refetched what they name), recorded in meta.webhook_events. */
+  readonly appliedEvents: readonly string[];
+  /** Webhook events the event list did not show yet: their objects may not be current; the caller keeps them for a later run. */
+  readonly unlistedEvents: readonly string[];
 }
 
 /** The error a failed refresh throws: "refresh failed at <step>: <cause>", with the cause's exit status. */
@@ -167,7 +171,9 @@ export async function runRefresh(options: RefreshOptions): Promise<RefreshResult
   });
 
   // The run is recorded as done before publishing, so the published meta shows it finished.
-  await recordAppliedEvents(warehouse, runId, events);
+  const listed = await listedEvents(warehouse, events);
+  const applied = events.filter((event) => listed.has(event.id));
+  await recordAppliedEvents(warehouse, runId, applied);
   await finishRun(warehouse.db, runId, { status: 'succeeded', counts: runCounts() });
 
   const held = withReports ? holdPublishedCopy(warehouse.path) : undefined;
@@ -211,6 +217,8 @@ export async function runRefresh(options: RefreshOptions): Promise<RefreshResult
     build,
     ...(reports ? { reports } : {}),
     events: events.length,
+    appliedEvents: applied.map((event) => event.id),
+    unlistedEvents: events.filter((event) => !listed.has(event.id)).map((event) => event.id),
   };
 }
 
@@ -235,6 +243,20 @@ async function recordStep(warehouse: Warehouse, runId: string, record: StepRecor
       error: record.error,
     })
     .execute();
+}
+
+/**
+ * Which webhook events the extract has seen in Stripe's event list (it keeps
+ * the list in raw_stripe.events): for those, the objects they name have been
+ * refetched, now or by an earlier run. An event the list does not show yet
+ * (the list can trail a delivery) is left for a later run, which reads the
+ * list again from a minute before this run's cursor.
+ */
+async function listedEvents(warehouse: Warehouse, events: readonly SpooledEvent[]): Promise<Set<string>> {
+  if (events.length === 0) return new Set();
+  const ids = events.map((event) => event.id);
+  const rows = await warehouse.all<{ id: string }>(`select id from raw_stripe.events where id in (${ids.map(() => '?').join(', ')})`, ids);
+  return new Set(rows.map((row) => row.id));
 }
 
 async function recordAppliedEvents(warehouse: Warehouse, runId: string, events: readonly SpooledEvent[]): Promise<void> {

@@ -73,6 +73,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
       ...(options.beforeRun ? { beforeRun: options.beforeRun } : {}),
       ...(options.onStep ? { onStep: options.onStep } : {}),
+      onEventsGivenUp: (ids) => logger.warn({ events: ids }, "Stripe's event list never showed these webhook events (another account's?); no longer waiting for them"),
       onLockWait: (holder) => logger.info({ holderPid: holder.pid, holderCommand: holder.command, holderStartedAt: holder.startedAt }, 'waiting for another writer to finish'),
       onRunFinished: (outcome) => {
         logRun(logger, outcome);
@@ -182,7 +183,7 @@ function logRun(logger: Logger, outcome: RunOutcome): void {
     const steps = Object.fromEntries(result.steps.map((step) => [step.step, round(step.seconds)]));
     const extract = result.steps.find((step) => step.step === 'extract')?.counts ?? {};
     logger.info(
-      { runId: result.runId, trigger: outcome.trigger, seconds, events: result.events, steps, new: extract['new'], updated: extract['updated'], deleted: extract['deleted'], requests: extract['requests'] },
+      { runId: result.runId, trigger: outcome.trigger, seconds, events: result.events, unlistedEvents: result.unlistedEvents.length || undefined, steps, new: extract['new'], updated: extract['updated'], deleted: extract['deleted'], requests: extract['requests'] },
       'refresh finished',
     );
   } else {

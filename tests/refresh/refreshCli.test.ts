@@ -195,6 +195,12 @@ describe('tributary refresh', () => {
       expect(mixed.stderr).toBe(
         `error: refresh failed at extract: The warehouse ${other} holds Stripe account acct_1xKHcXaLdaToXoQu, but the built-in demo account is account acct_1wMARzeavvvuiz36; one warehouse holds one account, so point TRIBUTARY_DB at another file for it.\n`,
       );
+      // The other way round, the usual path (npm start on the demo account first, then with a key) gets its own advice.
+      const real = await runCli(['refresh', '--no-reports'], { TRIBUTARY_DB: warehouse, STRIPE_API_KEY: TEST_KEY, STRIPE_API_BASE: server.url, ...JUNE });
+      expect(real.status).toBe(2);
+      expect(real.stderr).toBe(
+        `error: refresh failed at extract: The warehouse ${warehouse} holds the built-in demo account; to load the Stripe API at ${server.url} (account acct_1xKHcXaLdaToXoQu), point TRIBUTARY_DB at another file, or delete ${warehouse} and the files beside it starting with its name to start over.\n`,
+      );
       // A live key is refused by the (test-mode) demo server: 401.
       const refused = await runCli(['refresh', '--no-reports'], { TRIBUTARY_DB: other, STRIPE_API_KEY: 'sk_live_NotAcceptedHere0123456789', STRIPE_API_BASE: server.url, ...JUNE });
       expect(refused.status).toBe(1);
