@@ -33,9 +33,9 @@ describe('the reports before a CRM import', () => {
       expect(empty).toContain('No CRM imported yet');
       expect(empty).toContain('tributary import crm FILE');
     } finally {
-      await visited.page.close();
+      await visited.close();
     }
-  });
+  }, 6 * 60_000);
 
   it('a customer page shows the Stripe side and says where CRM notes come from', async () => {
     const customer = (await site.copy.one<{ id: string; mrr: number }>(`select customer_id as id, mrr::double as mrr from marts.customers where mrr > 0 order by mrr desc, customer_id limit 1`))!;
@@ -47,9 +47,9 @@ describe('the reports before a CRM import', () => {
       expect(empty).toContain('No CRM imported yet');
       expect(empty).toContain('tributary import crm FILE');
     } finally {
-      await visited.page.close();
+      await visited.close();
     }
-  });
+  }, 6 * 60_000);
 
   it('the customers list still filters by stage and says owners and tags need a CRM import', async () => {
     const visited = await visit(site, '/customers/', { screenshot: 'no-crm-customers', readyTestId: 'customer-count' });
@@ -60,9 +60,9 @@ describe('the reports before a CRM import', () => {
       const total = (await site.copy.one<{ n: number }>(`select count(*)::integer as n from marts.customers`))!.n;
       expect(await visited.page.getByTestId('customer-count').innerText()).toMatch(new RegExp(`^Showing ${total} of ${total} customers`));
     } finally {
-      await visited.page.close();
+      await visited.close();
     }
-  });
+  }, 6 * 60_000);
 
   for (const [name, path] of [
     ['overview', '/'],
@@ -74,8 +74,8 @@ describe('the reports before a CRM import', () => {
       try {
         await expectClean(visited);
       } finally {
-        await visited.page.close();
+        await visited.close();
       }
-    });
+    }, 6 * 60_000);
   }
 });

@@ -49,7 +49,7 @@ describe('the built reports in a browser', () => {
 
   for (const spec of pages) {
     it(`loads ${spec.name} with no error box, console error, failed request or request off the machine`, async () => {
-      const { page, problems, errorBoxes } = await visit(site, spec.path(), { screenshot: spec.name, readyTestId: spec.readyTestId });
+      const { page, problems, errorBoxes, close } = await visit(site, spec.path(), { screenshot: spec.name, readyTestId: spec.readyTestId });
       try {
         expect(problems.consoleErrors).toEqual([]);
         expect(problems.pageErrors).toEqual([]);
@@ -60,31 +60,31 @@ describe('the built reports in a browser', () => {
         const headings = await page.locator('h1').allInnerTexts();
         if (spec.heading()) expect(headings).toContain(spec.heading());
       } finally {
-        await page.close();
+        await close();
       }
-    });
+    }, 6 * 60_000);
   }
 
   it("shows the current month's MRR of marts.mrr_monthly on the Overview", async () => {
     const expected = await site.copy.one<{ mrr: number; month: string }>(
-      `select mrr::double as mrr, strftime(month, '%B %Y') as month from marts.mrr_monthly order by month desc limit 1`,
+      `select mrr::double as mrr, strftime(m.month, '%B %Y') as month from marts.mrr_monthly m order by m.month desc limit 1`,
     );
     expect(expected?.month).toBe('November 2026');
-    const { page } = await visit(site, '/', { readyTestId: 'overview-mrr' });
+    const { page, close } = await visit(site, '/', { readyTestId: 'overview-mrr' });
     try {
       const text = await page.getByTestId('overview-mrr').innerText();
       expect(text).toContain('MRR');
       expect(amountIn(text)).toBe(expected!.mrr);
       expect(await page.locator('body').innerText()).toContain('November 2026');
     } finally {
-      await page.close();
+      await close();
     }
-  });
+  }, 6 * 60_000);
 
   it("shows a customer's MRR, identity and CRM notes on their page", async () => {
     const notes = await site.copy.all<{ subject: string }>(`select subject from marts.crm_activities where customer_id = ? and kind = 'note'`, [customer.id]);
     expect(notes.length).toBeGreaterThan(0);
-    const { page } = await visit(site, `/customer/?id=${encodeURIComponent(customer.id)}`, { readyTestId: 'customer-mrr' });
+    const { page, close } = await visit(site, `/customer/?id=${encodeURIComponent(customer.id)}`, { readyTestId: 'customer-mrr' });
     try {
       expect(await page.getByTestId('customer-name').innerText()).toBe(customer.name);
       expect(amountIn(await page.getByTestId('customer-mrr').innerText())).toBe(customer.mrr);
@@ -94,9 +94,9 @@ describe('the built reports in a browser', () => {
       const activities = await page.getByTestId('crm-activities').innerText();
       for (const note of notes) expect(activities).toContain(note.subject);
     } finally {
-      await page.close();
+      await close();
     }
-  });
+  }, 6 * 60_000);
 
   it('filters the customers list by stage, owner, tag and search, and opens a customer from it', async () => {
     const count = async (sql: string, params: unknown[] = []): Promise<number> => (await site.copy.one<{ n: number }>(sql, params))!.n;
@@ -111,7 +111,7 @@ describe('the built reports in a browser', () => {
     const churnedWithOwner = await count(`select count(*)::integer as n from marts.customers where lifecycle_stage = 'churned' and owner = ?`, [owner.owner]);
     expect(churned).toBeGreaterThan(0);
 
-    const { page } = await visit(site, '/customers/', { readyTestId: 'customer-count' });
+    const { page, close } = await visit(site, '/customers/', { readyTestId: 'customer-count' });
     const shown = async (expected: number): Promise<void> => {
       await expect
         .poll(async () => page.getByTestId('customer-count').innerText(), { timeout: 60_000 })
@@ -145,7 +145,7 @@ describe('the built reports in a browser', () => {
       expect(await page.getByTestId('customer-name').innerText()).toBe(customer.name);
       expect(new URL(page.url()).searchParams.get('id')).toBe(customer.id);
     } finally {
-      await page.close();
+      await close();
     }
-  });
+  }, 6 * 60_000);
 });

@@ -69,34 +69,56 @@ export interface VisitedPage {
   readonly problems: PageProblems & { readonly httpErrors: string[] };
   /** Evidence error boxes on the page once it settled. */
   readonly errorBoxes: string[];
+  /** Closes the page and its browser context. */
+  close(): Promise<void>;
 }
 
 /**
  * Opens a path in a fresh browser context, waits for Evidence to settle (and
  * for `readyTestId` when given), and saves a full-page screenshot under
- * test-artifacts/reports/.
+ * test-artifacts/reports/. A page that never settles is photographed as
+ * `<name>-not-ready.png` and reported with what it was still doing.
  */
-export async function visit(site: ReportsSite, path: string, options: { screenshot?: string; readyTestId?: string } = {}): Promise<VisitedPage> {
+export async function visit(site: ReportsSite, path: string, options: { screenshot?: string; readyTestId?: string; timeoutMs?: number } = {}): Promise<VisitedPage> {
+  const timeoutMs = options.timeoutMs ?? 240_000;
   const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
   const page = await context.newPage();
   const origin = site.server.url.replace(/\/$/, '');
   const watched = watchPage(page, origin);
   const httpErrors: string[] = [];
+  const inFlight = new Set<string>();
+  page.on('request', (request) => inFlight.add(request.url()));
+  page.on('requestfinished', (request) => inFlight.delete(request.url()));
+  page.on('requestfailed', (request) => inFlight.delete(request.url()));
   page.on('response', (response) => {
     if (response.status() >= 400) httpErrors.push(`${response.status()} ${response.url()}`);
   });
-  page.on('close', () => void context.close());
-  await page.goto(`${origin}${path}`);
-  if (options.readyTestId) await page.getByTestId(options.readyTestId).first().waitFor({ timeout: 120_000 });
-  await waitForEvidence(page, 120_000);
-  if (options.screenshot) {
-    const dir = join(packageRoot, 'test-artifacts', 'reports');
-    mkdirSync(dir, { recursive: true });
-    await page.screenshot({ path: join(dir, `${options.screenshot}.png`), fullPage: true });
+  const artifacts = join(packageRoot, 'test-artifacts', 'reports');
+  mkdirSync(artifacts, { recursive: true });
+  const started = performance.now();
+  try {
+    await page.goto(`${origin}${path}`, { timeout: timeoutMs });
+    if (options.readyTestId) await page.getByTestId(options.readyTestId).first().waitFor({ timeout: timeoutMs });
+    await waitForEvidence(page, Math.max(10_000, timeoutMs - (performance.now() - started)));
+  } catch (error) {
+    const name = options.screenshot ?? path.replace(/[^a-z0-9]+/gi, '-');
+    await page.screenshot({ path: join(artifacts, `${name}-not-ready.png`), fullPage: true }).catch(() => undefined);
+    const state = await page
+      .evaluate(() => ({
+        skeletons: document.querySelectorAll('.animate-pulse').length,
+        testIds: Array.from(document.querySelectorAll('[data-testid]')).map((element) => element.getAttribute('data-testid')),
+      }))
+      .catch(() => ({}));
+    await context.close();
+    throw new Error(
+      `${path} was not ready after ${((performance.now() - started) / 1000).toFixed(0)} s: ${(error as Error).message.split('\n')[0]}; page ${JSON.stringify(state)}; ` +
+        `requests in flight ${JSON.stringify([...inFlight])}; console errors ${JSON.stringify(watched.consoleErrors)}`,
+    );
   }
+  if (options.screenshot) await page.screenshot({ path: join(artifacts, `${options.screenshot}.png`), fullPage: true });
   // Aborted fetches are SvelteKit dropping prerendered responses it already has, not failures.
   const failedRequests = watched.failedRequests.filter((failure) => !failure.endsWith('net::ERR_ABORTED'));
-  return { page, problems: { ...watched, failedRequests, httpErrors }, errorBoxes: await evidenceErrors(page) };
+  return { page, problems: { ...watched, failedRequests, httpErrors }, errorBoxes: await evidenceErrors(page), close: () => context.close() };
 }
 
 /** The first amount like $1,234.56 (or 1,234.56) in a text, as a number. */
