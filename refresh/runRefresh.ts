@@ -11,7 +11,7 @@ import type { VarValue } from '../transform/projectSettings.js';
 import { publishWarehouse } from '../warehouse/publish.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { checkSameAccount } from './accountGuard.js';
-import { holdPublishedCopy } from './publishedBackup.js';
+import { holdPublishedCopy, type HeldPublishedCopy } from './publishedBackup.js';
 import { rebuildReports } from './reportsStep.js';
 import type { StripeSource } from './source.js';
 
@@ -98,10 +98,6 @@ export interface RefreshResult {
 /** The error a failed refresh throws: "refresh failed at <step>: <cause>", with the cause's exit status. */
 export type RefreshFailure = (WorkError | UsageError) & { readonly step: RefreshStepName; readonly runId: string };
 
-export function isRefreshFailure(error: unknown): error is RefreshFailure {
-  return (error instanceof WorkError || error instanceof UsageError) && typeof (error as { step?: unknown }).step === 'string';
-}
-
 export async function runRefresh(options: RefreshOptions): Promise<RefreshResult> {
   const started = performance.now();
   const { warehouse, source } = options;
@@ -170,14 +166,14 @@ export async function runRefresh(options: RefreshOptions): Promise<RefreshResult
     return { value: result, counts: { models: result.models.length, tests: result.tests.length, warnings: result.warnings.length }, stepRunId: result.runId };
   });
 
-  // The run is recorded as done before publishing, so the published meta shows it finished.
-  const listed = await listedEvents(warehouse, events);
-  const applied = events.filter((event) => listed.has(event.id));
-  await recordAppliedEvents(warehouse, runId, applied);
-  await finishRun(warehouse.db, runId, { status: 'succeeded', counts: runCounts() });
-
-  const held = withReports ? holdPublishedCopy(warehouse.path) : undefined;
+  let listed = new Set<string>();
+  let held: HeldPublishedCopy | undefined;
   const publishedPath = await step('publish', async () => {
+    listed = await listedEvents(warehouse, events);
+    await recordAppliedEvents(warehouse, runId, events.filter((event) => listed.has(event.id)));
+    // The run is recorded as done before publishing, so the published meta shows it finished.
+    await finishRun(warehouse.db, runId, { status: 'succeeded', counts: runCounts() });
+    held = withReports ? holdPublishedCopy(warehouse.path) : undefined;
     try {
       const published = await publishWarehouse(warehouse);
       return { value: published.path, counts: { tables: published.tables.length } };
@@ -217,7 +213,7 @@ export async function runRefresh(options: RefreshOptions): Promise<RefreshResult
     build,
     ...(reports ? { reports } : {}),
     events: events.length,
-    appliedEvents: applied.map((event) => event.id),
+    appliedEvents: events.filter((event) => listed.has(event.id)).map((event) => event.id),
     unlistedEvents: events.filter((event) => !listed.has(event.id)).map((event) => event.id),
   };
 }
