@@ -2,11 +2,12 @@ import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadSettings } from '../../config/settings.js';
 import { UsageError } from '../../errors/index.js';
+import { EXTRACT_WAREHOUSE_OPTIONS } from '../../extract/stripe/bulkSettings.js';
 import { extractStripe } from '../../extract/stripe/extractStripe.js';
 import type { ExtractProgress, ExtractSummary, ProgressListener } from '../../extract/stripe/progress.js';
 import { defaultRateForKey } from '../../extract/stripe/rateBudget.js';
 import { streamNames } from '../../extract/stripe/streams.js';
-import { Warehouse } from '../../warehouse/warehouse.js';
+import { openForWriting } from '../writerWarehouse.js';
 import { isInteractive, renderTable } from '../output.js';
 
 const HELP = `
@@ -71,7 +72,7 @@ export function registerExtract(program: Command): void {
       }
       const apiKey = settings.STRIPE_API_KEY;
       const rate = options.rate ?? settings.TRIBUTARY_STRIPE_RATE ?? defaultRateForKey(apiKey);
-      const warehouse = await Warehouse.open({ path: settings.TRIBUTARY_DB });
+      const warehouse = await openForWriting('extract stripe', { path: settings.TRIBUTARY_DB, ...EXTRACT_WAREHOUSE_OPTIONS });
       const display = isInteractive() ? new ProgressBars() : new ProgressLines();
       let summary: ExtractSummary;
       try {

@@ -37,11 +37,13 @@ export interface BackfillContext {
   readonly pool: RequestPool;
   readonly runId: string;
   readonly emit: ProgressListener;
-  /** Windows read at once; more than the pool size so sub-list bursts never leave slots idle. */
-  readonly activeWindowLimit: number;
+  /** Windows read at once; more than the pool size so sub-list bursts never leave slots idle (the pool resizes). */
+  readonly activeWindowLimit: () => number;
   /** Counts merged into streams filled by embedded copies (payment methods), per stream. */
   readonly derivedCounts: Map<string, MergeCounts>;
   readonly writer: StagingWriter;
+  /** Wall time spent merging completed streams, ms (accumulated). */
+  readonly timings: { mergeMs: number };
 }
 
 /** Plans a fresh backfill of a stream (new windows, staging emptied) in one transaction. */
@@ -131,10 +133,10 @@ export async function runBackfills(context: BackfillContext, backfills: readonly
   }
 
   while (!state.failed) {
-    while (running.size < context.activeWindowLimit && queue.length > 0) launch(queue.shift()!);
-    if (queue.length === 0 && running.size < context.activeWindowLimit) {
+    while (running.size < context.activeWindowLimit() && queue.length > 0) launch(queue.shift()!);
+    if (queue.length === 0 && running.size < context.activeWindowLimit()) {
       try {
-        await splitIdleCapacity(context, [...running.keys()], owner, context.activeWindowLimit - running.size, (window, backfill) => {
+        await splitIdleCapacity(context, [...running.keys()], owner, context.activeWindowLimit() - running.size, (window, backfill) => {
           owner.set(window, backfill);
           backfill.windows.push(window);
           launch(window);
@@ -245,6 +247,7 @@ export function estimateRemaining(window: BackfillWindow): number {
 async function completeStream(context: BackfillContext, backfill: StreamBackfill): Promise<StreamSummary> {
   const definition = backfill.definition;
   const syncedAt = new Date();
+  const mergeStarted = performance.now();
   const counts = await context.warehouse.transaction(async (tx) => {
     const merged = await mergeStaging(tx, definition.name, {
       syncedAt,
@@ -257,6 +260,7 @@ async function completeStream(context: BackfillContext, backfill: StreamBackfill
     await completeBackfill(tx.db, definition.name, { completedAt: context.reader.serverNow(), cursor: backfill.t0, runId: context.runId, objectCount, succeededAt: syncedAt });
     return merged;
   });
+  context.timings.mergeMs += performance.now() - mergeStarted;
   const seconds = (Date.now() - backfill.startedAtMs) / 1000;
   context.emit({ type: 'stream_finished', stream: definition.name, mode: backfill.mode, counts, seconds, objects: backfill.objects, pages: backfill.pages });
   return { stream: definition.name, mode: backfill.mode, ...counts, seconds, objects: backfill.objects, pages: backfill.pages };

@@ -61,6 +61,8 @@ export interface StripeClientOptions {
   readonly retryPolicy?: RetryPolicy;
   /** Per request, milliseconds. */
   readonly timeoutMs?: number;
+  /** Told how long each answered request took (ms), e.g. to size the request pool. */
+  readonly onRequestTime?: (ms: number) => void;
 }
 
 export class NonGetRequestRefused extends Error {
@@ -228,8 +230,11 @@ export class StripeReader {
   async read<T>(what: string, call: (api: StripeReadApi) => Promise<T>): Promise<T> {
     return withRetry(
       async () => {
+        const started = performance.now();
         try {
-          return await call(this.api);
+          const answer = await call(this.api);
+          this.options.onRequestTime?.(performance.now() - started);
+          return answer;
         } catch (error) {
           // The SDK wraps a refusal from our HTTP layer as a connection error: unwrap it so it is never retried.
           const detail = (error as { detail?: unknown }).detail;

@@ -1,10 +1,11 @@
 import { UsageError, WorkError } from '../../errors/index.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
+import { withBulkLoadSettings } from './bulkSettings.js';
 import { addCounts, resumeBackfill, runBackfills, startBackfill, type StreamBackfill } from './backfill.js';
 import { StripeReader, type StripeObject } from './client.js';
 import { findMissingCustomers, stageMissingCustomers } from './customers.js';
 import { CURSOR_OVERLAP_SECONDS, STALE_CURSOR_SECONDS, stageIncrementalChanges, type AppliedEvent, type IncrementalPlan } from './incremental.js';
-import { defaultConcurrency, RequestPool } from './pool.js';
+import { concurrencyFor, defaultConcurrency, RequestPool } from './pool.js';
 import type { ExtractSummary, ProgressListener, StreamMode, StreamSummary } from './progress.js';
 import { defaultRateForKey, RateBudget } from './rateBudget.js';
 import { ensureStreamTables, mergeStaging, rawRowCount, stageRows, type MergeCounts } from './rawTables.js';
@@ -42,17 +43,28 @@ export interface ExtractStripeOptions {
  * since its cursor is read. Resumable at any point; see ARCHITECTURE.md.
  */
 export async function extractStripe(options: ExtractStripeOptions): Promise<ExtractSummary> {
+  return withBulkLoadSettings(options.warehouse, () => extract(options));
+}
+
+async function extract(options: ExtractStripeOptions): Promise<ExtractSummary> {
   const selected = selectStreams(options.streams);
   const rate = options.rate ?? defaultRateForKey(options.apiKey);
   const budget = new RateBudget({ ratePerSecond: rate });
+  const pool = new RequestPool(options.concurrency ?? defaultConcurrency(rate));
+  // Without a fixed concurrency the pool follows the server: rate x observed seconds per request.
+  let secondsPerRequest: number | undefined;
+  const onRequestTime = (ms: number) => {
+    secondsPerRequest = secondsPerRequest === undefined ? ms / 1000 : 0.9 * secondsPerRequest + 0.1 * (ms / 1000);
+    if (options.concurrency === undefined) pool.resize(concurrencyFor(rate, secondsPerRequest));
+  };
   const reader = new StripeReader({
     apiKey: options.apiKey,
     apiBase: options.apiBase,
     budget,
+    onRequestTime,
     ...(options.retryPolicy ? { retryPolicy: options.retryPolicy } : {}),
     ...(options.requestTimeoutMs !== undefined ? { timeoutMs: options.requestTimeoutMs } : {}),
   });
-  const pool = new RequestPool(options.concurrency ?? defaultConcurrency(rate));
   const notices: string[] = [];
   const emit: ProgressListener = (event) => {
     if (event.type === 'notice') notices.push(event.message);
@@ -90,9 +102,11 @@ export async function extractStripe(options: ExtractStripeOptions): Promise<Extr
       );
     }
     const derivedCounts = new Map<string, MergeCounts>();
+    const timings = { mergeMs: 0 };
     summaries.push(
       ...(await runBackfills(
-        { warehouse, reader, pool, runId, emit, activeWindowLimit: pool.size * 2, derivedCounts, writer },
+        // A few windows more than request slots, so a window busy with its commit or sub-lists never leaves a slot idle.
+        { warehouse, reader, pool, runId, emit, activeWindowLimit: () => pool.size + 4, derivedCounts, writer, timings },
         backfills,
       )),
     );
@@ -121,6 +135,7 @@ export async function extractStripe(options: ExtractStripeOptions): Promise<Extr
     if (missingCustomers > 0) finalMerge.add('customers');
     if (selected.has('payment_methods')) finalMerge.add('payment_methods');
     const succeededAt = new Date();
+    const finalMergeStarted = performance.now();
     const incrementalSummaries = await warehouse.transaction(async (tx) => {
       const out: StreamSummary[] = [];
       for (const name of finalMerge) {
@@ -146,6 +161,7 @@ export async function extractStripe(options: ExtractStripeOptions): Promise<Extr
       }
       return out;
     });
+    timings.mergeMs += performance.now() - finalMergeStarted;
     for (const summary of incrementalSummaries) {
       emit({ type: 'stream_finished', stream: summary.stream, mode: 'incremental', counts: summary, seconds: summary.seconds, objects: summary.objects, pages: summary.pages });
     }
@@ -171,7 +187,11 @@ export async function extractStripe(options: ExtractStripeOptions): Promise<Extr
         ...(customersComplete ? { [CUSTOMER_CHECK_MARK]: true } : {}),
       },
     });
-    return { runId, streams: ordered, requests: reader.stats.requests, retries: reader.stats.retries, notices, seconds: (Date.now() - startedMs) / 1000, serverTime };
+    return { runId, streams: ordered, requests: reader.stats.requests, retries: reader.stats.retries, notices,
+      seconds: (Date.now() - startedMs) / 1000,
+      serverTime,
+      timings: { commits: writer.commits, commitSeconds: writer.commitMs / 1000, mergeSeconds: timings.mergeMs / 1000 },
+    };
   } catch (error) {
     const failure = sanitizeError(error, options.apiKey);
     // Pages read before the failure are valid progress: let them commit before the warehouse may be closed.

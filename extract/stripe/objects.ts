@@ -59,14 +59,19 @@ export function embeddedRows(stream: StreamDefinition, object: StripeObject, syn
     let value: unknown = object;
     for (const key of copy.path) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
     if (value && typeof value === 'object' && typeof (value as StripeObject).id === 'string' && typeof (value as StripeObject).object === 'string') {
-      out.push({ stream: copy.stream, row: { id: (value as StripeObject).id, data: value as StripeObject, deleted: false, syncedAt } });
+      out.push({ stream: copy.stream, row: { id: (value as StripeObject).id, data: JSON.stringify(value), deleted: false, syncedAt } });
     }
   }
   return out;
 }
 
+/**
+ * The row for an object, its JSON text made at once: a page's parsed objects
+ * take several times the memory of their text, and many pages wait for their
+ * commit at the same time.
+ */
 export function objectRow(object: StripeObject, syncedAt: Date): RawRow {
-  return { id: object.id, data: object, deleted: object.deleted === true, syncedAt };
+  return { id: object.id, data: JSON.stringify(object), deleted: object.deleted === true, syncedAt };
 }
 
 /** Groups rows by stream, so a page is staged with one statement per table. */

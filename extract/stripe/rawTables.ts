@@ -32,8 +32,8 @@ function nextSeq(): number {
 
 export interface RawRow {
   readonly id: string;
-  /** The object as Stripe returned it (sub-lists completed); for a deletion, what we know of it. */
-  readonly data: StripeObject | Record<string, unknown>;
+  /** The object as Stripe returned it (sub-lists completed), or its JSON text; for a deletion, what we know of it. */
+  readonly data: string | StripeObject | Record<string, unknown>;
   readonly deleted: boolean;
   readonly syncedAt: Date;
 }

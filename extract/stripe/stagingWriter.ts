@@ -1,6 +1,6 @@
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { stageRows, type RawRow } from './rawTables.js';
-import { recordWindowPage, type BackfillWindow } from './state.js';
+import { recordWindowPages, type BackfillWindow } from './state.js';
 
 /**
  * Commits staged pages in groups. A DuckDB commit costs milliseconds however
@@ -25,11 +25,13 @@ export class StagingWriter {
   private pending: Pending[] = [];
   private committing: Promise<void> | undefined;
   private failure: unknown;
+  /** Commits so far and the wall time they took, for the run summary. */
   commits = 0;
+  commitMs = 0;
 
   constructor(
     private readonly warehouse: Warehouse,
-    private readonly maxPagesPerCommit = 64,
+    private readonly maxPagesPerCommit = 16,
   ) {}
 
   /** Resolves once the page is committed. */
@@ -59,6 +61,7 @@ export class StagingWriter {
   }
 
   private async commit(batch: Pending[]): Promise<void> {
+    const started = performance.now();
     try {
       await this.warehouse.transaction(async (tx) => {
         const byStream = new Map<string, RawRow[]>();
@@ -73,11 +76,13 @@ export class StagingWriter {
         // Only a window's latest state in the batch matters; its key is its current lo (splits move it).
         const windows = new Map<BackfillWindow, NonNullable<PageWrite['window']>>();
         for (const { write } of batch) if (write.window) windows.set(write.window.target, write.window);
-        for (const state of windows.values()) {
-          await recordWindowPage(tx.db, { ...state.target, cursor: state.cursor, done: state.done, pages: state.pages, objects: state.objects });
-        }
+        await recordWindowPages(
+          tx,
+          [...windows.values()].map((state) => ({ ...state.target, cursor: state.cursor, done: state.done, pages: state.pages, objects: state.objects })),
+        );
       });
       this.commits++;
+      this.commitMs += performance.now() - started;
       for (const { resolve } of batch) resolve();
     } catch (error) {
       this.failure = error;

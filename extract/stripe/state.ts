@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { SyncStateTable, SyncWindowTable, WarehouseSchema } from '../../warehouse/schema.js';
+import type { SqlSession } from '../../warehouse/warehouse.js';
 
 /**
  * The extractor's persisted progress: per stream its phase and cursors
@@ -84,6 +85,23 @@ export async function planBackfill(db: Db, stream: string, options: { t0: number
   if (windows.length > 0) await db.insertInto('meta.sync_windows').values(windows).execute();
   await upsertState(db, stream, { phase: 'backfill', backfill_started_at: options.t0, backfill_completed_at: null, last_run_id: options.runId });
   return windows.sort((a, b) => b.lo - a.lo);
+}
+
+/**
+ * Records the pages read in several windows with one statement (an UPDATE per
+ * window cost more than the pages' rows themselves); `lo` is each window's
+ * key as it stands (splits move it).
+ */
+export async function recordWindowPages(session: SqlSession, windows: readonly BackfillWindow[]): Promise<void> {
+  if (windows.length === 0) return;
+  const rows = windows.map((w) => ({ stream: w.stream, lo: w.lo, cursor: w.cursor, done: w.done, pages: w.pages, objects: w.objects }));
+  await session.run(
+    `update meta.sync_windows as w
+     set cursor = v.cursor, done = v.done, pages = v.pages, objects = v.objects
+     from (select unnest(from_json(?::json, '[{"stream":"varchar","lo":"bigint","cursor":"bigint","done":"boolean","pages":"integer","objects":"bigint"}]'), recursive := true)) v
+     where w.stream = v.stream and w.lo = v.lo`,
+    [rows],
+  );
 }
 
 /** Records a page read in a window; `lo` is the window's key as it stands (splits move it). */

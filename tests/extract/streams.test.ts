@@ -70,7 +70,10 @@ describe('stream registry', () => {
   it('copies expanded payment methods out of customers and subscriptions, not bare ids', () => {
     const at = new Date();
     const customer = { id: 'cus_1', object: 'customer', invoice_settings: { default_payment_method: { id: 'pm_1', object: 'payment_method', card: { exp_year: 2030 } } } };
-    expect(embeddedRows(streamByName('customers')!, customer, at)).toEqual([{ stream: 'payment_methods', row: { id: 'pm_1', data: customer.invoice_settings.default_payment_method, deleted: false, syncedAt: at } }]);
+    const rows = embeddedRows(streamByName('customers')!, customer, at);
+    expect(rows.map((r) => ({ ...r, row: { ...r.row, data: JSON.parse(r.row.data as string) } }))).toEqual([
+      { stream: 'payment_methods', row: { id: 'pm_1', data: customer.invoice_settings.default_payment_method, deleted: false, syncedAt: at } },
+    ]);
     expect(embeddedRows(streamByName('subscriptions')!, { id: 'sub_1', object: 'subscription', default_payment_method: 'pm_2' }, at)).toEqual([]);
   });
 });
