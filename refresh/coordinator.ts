@@ -186,6 +186,7 @@ export class RefreshCoordinator {
       const givenUp = events.filter((event) => (misses.get(event.id) ?? 0) >= 2 && event.receivedAt.getTime() < giveUpBefore).map((event) => event.id);
       if (givenUp.length > 0) this.options.onEventsGivenUp?.(givenUp);
       this.options.spool.markApplied([...result.appliedEvents, ...givenUp]);
+      this.options.spool.prune();
       for (const id of givenUp) misses.delete(id);
       this.unlisted = misses;
       this.lastSuccessAt = new Date();

@@ -64,7 +64,10 @@ export function registerServe(program: Command): void {
       }
       const source = await openSource(settings, { demo: Boolean(flags.demo), customers: flags.demoCustomers });
       const logger = serveLogger(settings);
-      const service = await startConfiguredService({ settings, source, logger, port: flags.port ?? settings.TRIBUTARY_PORT, reports: flags.reports });
+      const service = await startConfiguredService({ settings, source, logger, port: flags.port ?? settings.TRIBUTARY_PORT, reports: flags.reports }).catch(async (error: unknown) => {
+        await closeSource(source);
+        throw error;
+      });
       await untilStopped(service, source, logger);
     });
 }
@@ -112,13 +115,16 @@ export async function untilStopped(service: Service, source: StripeSource, logge
       logger.info({ signal, runInProgress: service.coordinator.state.running !== null }, 'stopping: finishing the refresh under way, if any (signal again to stop at once)');
       void service
         .close()
-        .then(async () => {
-          if (source.kind === 'demo') await (source as DemoSource).close();
-        })
+        .then(() => closeSource(source))
         .then(resolve);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
   logger.info('stopped');
+}
+
+/** The in-process demo server, when there is one: it would keep the process alive. */
+export async function closeSource(source: StripeSource): Promise<void> {
+  if (source.kind === 'demo') await (source as DemoSource).close();
 }

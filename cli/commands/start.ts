@@ -5,7 +5,7 @@ import { builtSiteExists } from '../../refresh/reportsStep.js';
 import { DEMO_CUSTOMERS } from '../../refresh/source.js';
 import { publishedPathFor } from '../../warehouse/publish.js';
 import { openSource, printStep, wholeNumber } from './refresh.js';
-import { serveLogger, startConfiguredService, untilStopped } from './serve.js';
+import { closeSource, serveLogger, startConfiguredService, untilStopped } from './serve.js';
 
 const HELP = `
 What it does:
@@ -56,6 +56,9 @@ export function registerStart(program: Command): void {
         onStep: (trigger, event) => {
           if (trigger === 'start') printStep(event, settings);
         },
+      }).catch(async (error: unknown) => {
+        await closeSource(source);
+        throw error;
       });
       say(`Refreshing from ${source.label} before serving...`);
       const buildSiteNow = flags.reports && !builtSiteExists(settings.TRIBUTARY_DB);
@@ -65,7 +68,7 @@ export function registerStart(program: Command): void {
       if (outcome && !outcome.ok) {
         if (!existsSync(publishedPathFor(settings.TRIBUTARY_DB))) {
           await service.close();
-          if (source.kind === 'demo' && 'close' in source) await (source as { close(): Promise<void> }).close();
+          await closeSource(source);
           throw outcome.error;
         }
         say(`warning: ${outcome.error.message}; serving the data of the last good refresh.`);
