@@ -118,9 +118,10 @@ describe('the built reports in a browser', () => {
         .toMatch(new RegExp(`^Showing ${expected.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} customers`));
     };
     const choose = async (dropdown: string, option: string): Promise<void> => {
-      await page.getByRole('combobox', { name: dropdown }).click();
-      await page.getByPlaceholder(dropdown).fill(option);
+      await page.getByRole('combobox', { name: dropdown, exact: true }).click();
+      await page.getByPlaceholder(dropdown, { exact: true }).fill(option);
       await page.getByRole('option', { name: option, exact: true }).click();
+      await page.keyboard.press('Escape');
     };
     try {
       await shown(total);
