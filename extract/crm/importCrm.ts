@@ -25,7 +25,7 @@ export interface ImportCrmOptions {
   /** Overrides encoding detection (a TextDecoder label such as windows-1252). */
   readonly encoding?: string;
   readonly onProgress?: (progress: ImportProgress) => void;
-  /** Files at least this big parse on worker threads; Infinity keeps every parse on this thread. */
+  /** Files at least this big parse on a worker thread; Infinity keeps every parse on this thread. */
   readonly parallelFromBytes?: number;
   /** A record longer than this fails the file (an unclosed quote would otherwise swallow it whole). */
   readonly maxRecordBytes?: number;
@@ -85,8 +85,8 @@ interface PreparedFile {
 
 const defaultParallelFromBytes = 16 * 1024 * 1024;
 const defaultMaxRecordBytes = 16 * 1024 * 1024;
-const defaultDuckdbMemory = '64MB';
-const batchRows = 5000;
+const defaultDuckdbMemory = '48MB';
+const batchRows = 2000;
 const firstIssuesShown = 5;
 
 const issueColumns: readonly BulkColumn[] = [
@@ -112,15 +112,10 @@ export async function importCrmFiles(options: ImportCrmOptions): Promise<FileImp
     const detection = detectExport(format.headers, { file, system: options.system, object: options.object, overrides: options.map });
     prepared.push({ label: file, path, format, detection });
   }
-  const parallel = availableParallelism() > 1;
   for (const file of prepared) {
-    const pieces = parallel && file.format.encoding === 'utf-8' && file.format.size >= (options.parallelFromBytes ?? defaultParallelFromBytes) ? 2 : 1;
     file.scan = await scanFile(file.path, {
       label: file.label,
       utf8: file.format.encoding === 'utf-8',
-      pieces,
-      dataOffset: file.format.dataOffset,
-      size: file.format.size,
       onBytes: (bytes) => options.onProgress?.({ file: file.label, phase: 'checking', bytes, totalBytes: file.format.size, rows: 0 }),
     });
   }
@@ -220,7 +215,7 @@ async function importFile(tx: WarehouseTransaction, file: PreparedFile, options:
     await readRows({
       range,
       plan,
-      splits: scan.splits,
+      thread: availableParallelism() > 1 && file.format.size >= (options.parallelFromBytes ?? defaultParallelFromBytes),
       batchRows,
       onBatch: async (batch) => {
         if (batch.rows > 0) {

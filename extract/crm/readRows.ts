@@ -5,72 +5,61 @@ import { Worker } from 'node:worker_threads';
 import { CsvFileError, parseRange, type ParseRange, type ParsedBatch } from './parse.js';
 import type { ParseWorkerData, ParseWorkerMessage } from './parseWorker.js';
 import type { RowPlan } from './rows.js';
-import type { SplitPoint } from './scan.js';
 import type { ImportIssue } from './types.js';
 
 export interface ReadRowsOptions {
   readonly range: ParseRange;
   readonly plan: RowPlan;
-  /** Where to cut the range for parallel parsing; empty to parse it on this thread. */
-  readonly splits: readonly SplitPoint[];
+  /** Parse on a worker thread rather than on this one. */
+  readonly thread: boolean;
   readonly batchRows: number;
-  /** Called one batch at a time, in no particular order across pieces; rows carry their line. */
+  /** Called one batch at a time, in file order. */
   readonly onBatch: (batch: ParsedBatch) => Promise<void>;
 }
 
-const maxBatchesAhead = 2;
+/** How far the parser may run ahead of the warehouse, in batches. */
+const maxBatchesAhead = 1;
 
 /**
- * Parses a file into staged rows: on this thread for ordinary files, or with
- * one worker per piece when the scan found cut points. csv-parse does about
- * 100k rows/s on one core, so a million-row export needs both cores to reach
- * the import target while this thread feeds the appender.
+ * Parses a file into staged rows: on this thread for ordinary files, on a
+ * worker thread for big ones, so csv-parse (about 100k rows/s on a core) and
+ * DuckDB (on this thread) each have a core. One parser, not one per core:
+ * DuckDB's side is as slow as parsing, and every thread is another heap in a
+ * process that must stay under 400 MB.
  */
 export async function readRows(options: ReadRowsOptions): Promise<number> {
-  if (options.splits.length === 0) return parseRange(options.range, options.plan, options.batchRows, options.onBatch);
-  const starts = [{ offset: options.range.start, line: options.range.firstLine }, ...options.splits];
-  const pieces: ParseRange[] = starts.map((start, i) => ({ ...options.range, start: start.offset, firstLine: start.line, end: starts[i + 1]?.offset }));
-  const workers: Worker[] = [];
-  const bytesRead = pieces.map(() => 0);
-  // Batches reach the appender one at a time whichever worker sent them.
+  if (!options.thread) return parseRange(options.range, options.plan, options.batchRows, options.onBatch);
+  const worker = startWorker({ range: options.range, plan: options.plan, batchRows: options.batchRows, maxBatchesAhead });
+  // Batches reach the appender one at a time, in order.
   let queue = Promise.resolve();
   let failed = false;
   try {
-    const counts = await Promise.all(
-      pieces.map(
-        (range, index) =>
-          new Promise<number>((resolve, reject) => {
-            const worker = startWorker({ range, plan: options.plan, batchRows: options.batchRows, maxBatchesAhead });
-            workers.push(worker);
-            worker.on('message', (message: ParseWorkerMessage) => {
-              if (message.type === 'batch') {
-                bytesRead[index] = message.bytesRead;
-                const total = bytesRead.reduce((sum, bytes) => sum + bytes, 0);
-                const batch: ParsedBatch = { payload: message.payload, rows: message.rows, issues: message.issues as ImportIssue[], bytesRead: total };
-                queue = queue.then(async () => {
-                  if (failed) return;
-                  await options.onBatch(batch);
-                  worker.postMessage('ack');
-                });
-                queue.catch(reject);
-              } else if (message.type === 'done') {
-                queue.then(() => resolve(message.rows), reject);
-              } else {
-                reject(message.line === null ? new Error(message.message) : new CsvFileError(message.line, message.message));
-              }
-            });
-            worker.on('error', reject);
-            worker.on('exit', (code) => code !== 0 && reject(new Error(`a CSV parsing thread stopped with exit code ${code}`)));
-          }),
-      ),
-    );
+    const rows = await new Promise<number>((resolve, reject) => {
+      worker.on('message', (message: ParseWorkerMessage) => {
+        if (message.type === 'batch') {
+          const batch: ParsedBatch = { payload: message.payload, rows: message.rows, issues: message.issues as ImportIssue[], bytesRead: message.bytesRead };
+          queue = queue.then(async () => {
+            if (failed) return;
+            await options.onBatch(batch);
+            worker.postMessage('ack');
+          });
+          queue.catch(reject);
+        } else if (message.type === 'done') {
+          queue.then(() => resolve(message.rows), reject);
+        } else {
+          reject(message.line === null ? new Error(message.message) : new CsvFileError(message.line, message.message));
+        }
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => code !== 0 && reject(new Error(`the CSV parsing thread stopped with exit code ${code}`)));
+    });
     await queue;
-    return counts.reduce((sum, count) => sum + count, 0);
+    return rows;
   } catch (error) {
     failed = true;
     throw error;
   } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await worker.terminate();
     // A batch already handed to the loader finishes before the caller rolls back.
     await queue.catch(() => undefined);
   }
@@ -85,7 +74,7 @@ function startWorker(data: ParseWorkerData): Worker {
   const module = new URL('./parseWorker.ts', import.meta.url).href;
   const code = `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(module)}); });`;
   // A parser's heap holds a few batches and csv-parse's buffers; capping it makes it collect early instead of growing.
-  return new Worker(code, { eval: true, workerData: data, resourceLimits: { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 } });
+  return new Worker(code, { eval: true, workerData: data, resourceLimits: { maxOldGenerationSizeMb: 40, maxYoungGenerationSizeMb: 8 } });
 }
 
 let tsxApiUrl: string | undefined;

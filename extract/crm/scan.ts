@@ -4,50 +4,28 @@ import { createReadStream } from 'node:fs';
 import { WorkError } from '../../errors/index.js';
 import { firstInvalidUtf8, incompleteUtf8Tail, notUtf8Message } from './format.js';
 
-/** A place the file can be cut for parallel parsing: a record starts at this byte, on this line. */
-export interface SplitPoint {
-  readonly offset: number;
-  readonly line: number;
-}
-
 export interface FileScan {
   readonly sha256: string;
   readonly bytes: number;
-  /** Record starts after dataOffset, roughly evenly spaced; empty when the file is parsed in one piece. */
-  readonly splits: readonly SplitPoint[];
 }
 
 export interface ScanOptions {
   readonly label: string;
   /** Whether to check UTF-8 and NUL bytes here (decoded encodings are checked while parsing). */
   readonly utf8: boolean;
-  /** How many pieces to find cut points for (1: none). */
-  readonly pieces: number;
-  readonly dataOffset: number;
-  readonly size: number;
   readonly onBytes?: (bytes: number) => void;
 }
 
 /**
  * One pass over the file before anything is imported: its sha256 (the same
- * file twice is recognized before it is parsed), the checks that make a file
- * unreadable wherever the bad byte hides (NUL, broken UTF-8), and, for big
- * files, record boundaries to parse from in parallel. A newline starts a
- * record when the quotes before it are balanced, which holds in any file
- * csv-parse accepts: a stray quote makes the piece holding it fail to parse,
- * so a wrong cut can only follow a failure.
+ * file twice is recognized before it is parsed) and the checks that make a
+ * file unreadable wherever the bad byte hides (NUL, broken UTF-8), so a
+ * damaged file fails before the transaction starts.
  */
 export async function scanFile(path: string, options: ScanOptions): Promise<FileScan> {
   const hash = createHash('sha256');
   let position = 0;
   let carry: Buffer | null = null;
-  const findSplits = options.pieces > 1;
-  let quoted = false;
-  let line = 1;
-  const splits: SplitPoint[] = [];
-  const target = (piece: number): number =>
-    piece < options.pieces ? options.dataOffset + Math.floor(((options.size - options.dataOffset) * piece) / options.pieces) : Number.POSITIVE_INFINITY;
-  let nextTarget = target(1);
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
     if (options.utf8) {
@@ -55,6 +33,7 @@ export async function scanFile(path: string, options: ScanOptions): Promise<File
       if (nul >= 0) {
         throw new WorkError(`${options.label} line ${await lineAt(path, position + nul)}: the file holds a NUL byte (byte ${position + nul + 1}); it is binary or damaged, not a CSV export.`);
       }
+      // A multi-byte character may straddle two chunks: its start waits for the next one.
       const bytes: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
       const tail = incompleteUtf8Tail(bytes);
       const complete = bytes.subarray(0, bytes.length - tail);
@@ -65,25 +44,11 @@ export async function scanFile(path: string, options: ScanOptions): Promise<File
       }
       carry = tail ? Buffer.from(bytes.subarray(bytes.length - tail)) : null;
     }
-    if (findSplits) {
-      for (let i = 0; i < chunk.length; i++) {
-        const byte = chunk[i];
-        if (byte === 0x22) quoted = !quoted;
-        else if (byte === 0x0a) {
-          line++;
-          const offset = position + i + 1;
-          if (!quoted && offset >= nextTarget && offset < options.size) {
-            splits.push({ offset, line });
-            nextTarget = target(splits.length + 1);
-          }
-        }
-      }
-    }
     position += chunk.length;
     options.onBytes?.(position);
   }
   if (carry) throw new WorkError(notUtf8Message(options.label, await lineAt(path, position - carry.length), carry[0]!));
-  return { sha256: hash.digest('hex'), bytes: position, splits: splits.filter((split) => split.offset > options.dataOffset) };
+  return { sha256: hash.digest('hex'), bytes: position };
 }
 
 /** The line a byte offset falls on; only called on the way to an error. */

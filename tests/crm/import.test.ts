@@ -242,6 +242,40 @@ describe('re-imports', () => {
   });
 });
 
+describe('parsing on a worker thread (big files)', () => {
+  it('gives the same rows, lines and issues as parsing on this thread', async () => {
+    const inline = join(dir.path, 'inline.duckdb');
+    const threaded = join(dir.path, 'threaded.duckdb');
+    const contents = async (path: string, parallelFromBytes: number) => {
+      const target = await Warehouse.open({ path });
+      try {
+        await importCrmFiles({ warehouse: target, files: [fixture('hubspot/deals.csv'), fixture('pipedrive/persons.csv')], parallelFromBytes });
+        return {
+          deals: await target.all('select * exclude (import_id) from raw_crm.deals order by line'),
+          contacts: await target.all('select * exclude (import_id) from raw_crm.contacts order by line'),
+          issues: await target.all('select * exclude (import_id) from raw_crm.import_issues order by file, line, column_name'),
+        };
+      } finally {
+        await target.close();
+      }
+    };
+    const onThread = await contents(threaded, 0);
+    expect(onThread.deals).toHaveLength(5);
+    expect(onThread.issues).toHaveLength(3);
+    expect(onThread).toEqual(await contents(inline, Number.POSITIVE_INFINITY));
+  });
+
+  it('reports a parse error from the thread with its file and line, and leaves the warehouse as it was', async () => {
+    const broken = join(dir.path, 'broken-on-thread.csv');
+    writeFileSync(broken, 'Record ID,Email,Lifecycle Stage\n1,ada@example.com,lead\n2,"alan@example.com,lead\n3,grace@example.com,lead\n');
+    await expect(importCrmFiles({ warehouse, files: [fixture('hubspot/contacts.csv'), broken], parallelFromBytes: 0 })).rejects.toThrow(
+      `${broken} line 3: a quoted field starts on this line and is never closed before the end of the file.`,
+    );
+    expect(await warehouse.one('select count(*) as n from raw_crm.contacts')).toEqual({ n: 0 });
+    expect(await warehouse.one('select count(*) as n from raw_crm.imports')).toEqual({ n: 0 });
+  });
+});
+
 describe('the import command', () => {
   it('prints what it detected and a summary; several files are one transaction', async () => {
     await warehouse.close();
