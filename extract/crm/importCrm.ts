@@ -123,13 +123,18 @@ export async function importCrmFiles(options: ImportCrmOptions): Promise<FileImp
     const results: FileImportResult[] = [];
     const importedNow = new Map<string, FileImportResult>();
     for (const file of prepared) {
+      // The same file named twice in one command is imported once.
       const earlier = importedNow.get(file.scan!.sha256);
-      const result = earlier ? { ...earlier, file: file.label, status: 'already-imported' as const } : await importFile(tx, file, options);
+      const result = earlier ? alreadyImported(earlier, file.label) : await importFile(tx, file, options);
       importedNow.set(file.scan!.sha256, result);
       results.push(result);
     }
     return results;
   }));
+}
+
+function alreadyImported(earlier: FileImportResult, label: string): FileImportResult {
+  return { ...earlier, file: label, status: 'already-imported', newRecords: 0, updatedRecords: 0, unchangedRecords: earlier.rows, duplicates: 0, issues: 0, firstIssues: [] };
 }
 
 /**
@@ -160,9 +165,9 @@ async function importFile(tx: WarehouseTransaction, file: PreparedFile, options:
   const table = rawCrmTables[map.objectType];
   const previous = await tx.db.selectFrom('raw_crm.imports').selectAll().where('sha256', '=', scan.sha256).executeTakeFirst();
   if (previous) {
-    return {
+    const earlier: FileImportResult = {
       file: file.label,
-      status: 'already-imported',
+      status: 'imported',
       importId: previous.import_id,
       importedAt: previous.imported_at,
       detected: file.detection.description,
@@ -172,13 +177,14 @@ async function importFile(tx: WarehouseTransaction, file: PreparedFile, options:
       rows: previous.rows,
       newRecords: 0,
       updatedRecords: 0,
-      unchangedRecords: previous.rows,
+      unchangedRecords: 0,
       duplicates: 0,
       issues: 0,
       firstIssues: [],
       bytes: scan.bytes,
       seconds: (performance.now() - started) / 1000,
     };
+    return alreadyImported(earlier, file.label);
   }
 
   const importId = newImportId();
