@@ -3,7 +3,7 @@ import type { StripeObject, StripeReader } from './client.js';
 import { completeSubLists, embeddedRows, objectRow, PAGE_SIZE } from './objects.js';
 import type { RequestPool } from './pool.js';
 import type { ProgressListener, StreamSummary } from './progress.js';
-import { clearStaging, mergeStaging, rawRowCount, type MergeCounts } from './rawTables.js';
+import { backfillTableName, clearStaging, completeBackfillTable, dedupeBackfillTable, mergeStaging, rawRowCount, resetBackfillTable, type MergeCounts } from './rawTables.js';
 import type { StagingWriter } from './stagingWriter.js';
 import { completeBackfill, planBackfill, planWindowRanges, readWindows, splitWindow, type BackfillWindow } from './state.js';
 import { listExpand, type StreamDefinition } from './streams.js';
@@ -59,16 +59,19 @@ export async function startBackfill(
       ? planWindowRanges(Math.max(t0 - EVENT_RETENTION_SECONDS, options.accountCreated ?? 0), t0, count, { openStart: false })
       : planWindowRanges(options.accountCreated ?? t0 - FALLBACK_HISTORY_SECONDS, t0, count);
   const windows = await warehouse.transaction(async (tx) => {
+    // Staged incremental leftovers of this stream are superseded by the full read.
     await clearStaging(tx, definition.name);
+    await resetBackfillTable(tx, definition.name);
     return planBackfill(tx.db, definition.name, { t0, ranges, runId: options.runId });
   });
   return { definition, t0, mode: 'backfill', windows, startedAtMs: Date.now(), objects: 0, pages: 0 };
 }
 
-/** Picks up a backfill a previous run left unfinished; undefined when it has no windows left to resume. */
+/** Picks up a backfill a previous run left unfinished; undefined when there is nothing to resume (start afresh). */
 export async function resumeBackfill(warehouse: Warehouse, definition: StreamDefinition, t0: number): Promise<StreamBackfill | undefined> {
   const windows = await readWindows(warehouse.db, definition.name);
-  if (windows.length === 0) return undefined;
+  const table = await warehouse.one(`select 1 from information_schema.tables where table_schema = 'raw_stripe' and table_name = ?`, [backfillTableName(definition.name)]);
+  if (windows.length === 0 || !table) return undefined;
   return { definition, t0, mode: 'resume', windows, startedAtMs: Date.now(), objects: 0, pages: 0 };
 }
 
@@ -172,7 +175,7 @@ async function readWindow(context: BackfillContext, backfill: StreamBackfill, wi
       const objects: StripeObject[] = await Promise.all(page.data.map((object) => completeSubLists(context.reader, context.pool, definition, object)));
       if (stopped()) return;
       const syncedAt = new Date();
-      const rows = objects.map((object) => ({ stream: definition.name, row: objectRow(object, syncedAt) }));
+      const rows = objects.map((object) => ({ stream: definition.name, row: objectRow(object, syncedAt), backfill: true }));
       const copies = objects.flatMap((object) => embeddedRows(definition, object, syncedAt));
       const last = objects[objects.length - 1];
       if (last) {
@@ -248,8 +251,9 @@ async function completeStream(context: BackfillContext, backfill: StreamBackfill
   const definition = backfill.definition;
   const syncedAt = new Date();
   const mergeStarted = performance.now();
+  await context.warehouse.transaction((tx) => dedupeBackfillTable(tx, definition.name));
   const counts = await context.warehouse.transaction(async (tx) => {
-    const merged = await mergeStaging(tx, definition.name, {
+    const merged = await completeBackfillTable(tx, definition.name, {
       syncedAt,
       ...(definition.listShowsAll ? { completeReadStartedAt: backfill.t0 } : {}),
     });

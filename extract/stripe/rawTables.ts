@@ -46,6 +46,13 @@ export interface MergeCounts {
 
 export const rawTable = (stream: string): string => `${RAW_SCHEMA}.${quoteIdentifier(stream)}`;
 export const stagingTable = (stream: string): string => `${STAGING_SCHEMA}.${quoteIdentifier(stream)}`;
+/**
+ * Where a full read of a stream collects its pages. It lives beside the raw
+ * table because it becomes the raw table when the read completes (DuckDB
+ * renames a table only within its schema): no copy of the whole stream.
+ */
+export const backfillTableName = (stream: string): string => `_backfill_${stream}`;
+export const backfillTable = (stream: string): string => `${RAW_SCHEMA}.${quoteIdentifier(backfillTableName(stream))}`;
 
 export async function ensureStreamTables(session: SqlSession, stream: string): Promise<void> {
   await session.run(`create schema if not exists ${RAW_SCHEMA}`);
@@ -59,15 +66,23 @@ export async function ensureStreamTables(session: SqlSession, stream: string): P
   );
 }
 
+/** Starts a full read of a stream with an empty backfill table. */
+export async function resetBackfillTable(session: SqlSession, stream: string): Promise<void> {
+  await session.run(`drop table if exists ${backfillTable(stream)}`);
+  await session.run(
+    `create table ${backfillTable(stream)} (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null default false, seq bigint not null default 0)`,
+  );
+}
+
 /**
- * Appends rows to the stream's staging table. A row for an id staged before
- * (a resumed window re-reads its cursor's second) supersedes it: the merge
- * keeps each id's latest version.
+ * Appends rows to the stream's staging table (or, for a full read, its
+ * backfill table). A row for an id staged before (a resumed window re-reads
+ * its cursor's second) supersedes it: the merge keeps each id's latest version.
  */
-export async function stageRows(session: SqlSession, stream: string, rows: readonly RawRow[]): Promise<number> {
+export async function stageRows(session: SqlSession, stream: string, rows: readonly RawRow[], options: { backfill?: boolean } = {}): Promise<number> {
   if (rows.length === 0) return 0;
   return session.append(
-    { schema: STAGING_SCHEMA, table: stream },
+    options.backfill ? { schema: RAW_SCHEMA, table: backfillTableName(stream) } : { schema: STAGING_SCHEMA, table: stream },
     STAGING_COLUMNS,
     rows.map((row) => [row.id, row.data, row.syncedAt, row.deleted, nextSeq()]),
   );
@@ -136,6 +151,51 @@ export async function mergeStaging(session: SqlSession, stream: string, options:
   await session.run('drop table merge_latest');
   await clearStaging(session, stream);
   return { new: counts?.new ?? 0, updated: counts?.updated ?? 0, deleted: (counts?.deleted ?? 0) + absent };
+}
+
+/**
+ * Drops the older versions of ids a full read holds twice (a resumed window
+ * re-reads its cursor's second). Its own transaction, before the swap: DuckDB
+ * builds a key over rows deleted earlier in the same transaction as if they
+ * were still there.
+ */
+export async function dedupeBackfillTable(session: SqlSession, stream: string): Promise<void> {
+  const backfill = backfillTable(stream);
+  await session.run(
+    `delete from ${backfill} b using (select id, max(seq) as seq from ${backfill} group by id having count(*) > 1) latest
+     where b.id = latest.id and b.seq < latest.seq`,
+  );
+}
+
+/**
+ * Completes a full read: the backfill table (deduplicated first), with the
+ * rows it lacks carried over from the raw table, becomes the raw table in one
+ * transaction. Carried-over rows that were created before the read began
+ * (and the list shows everything) were deleted in Stripe and are marked so,
+ * keeping their data; rows created since (by webhooks, say) stay as they are.
+ */
+export async function completeBackfillTable(session: SqlSession, stream: string, options: MergeOptions): Promise<MergeCounts> {
+  const raw = rawTable(stream);
+  const backfill = backfillTable(stream);
+  const counts = await session.one<{ new: number; updated: number }>(
+    `select count(*) filter (where r.id is null) as new, count(*) filter (where r.id is not null) as updated
+     from ${backfill} b left join ${raw} r on r.id = b.id`,
+  );
+  // Rows we hold that the read did not find: deleted in Stripe if they existed when it began.
+  const createdBy = `coalesce(try_cast(r.data->>'created' as bigint), 9223372036854775807)`;
+  const gone = options.completeReadStartedAt === undefined ? 'false' : `(not r.deleted and ${createdBy} <= ${Math.floor(options.completeReadStartedAt)})`;
+  const deleted = await session.one<{ n: number }>(`select count(*) as n from ${raw} r anti join ${backfill} b on b.id = r.id where ${gone}`);
+  await session.run(
+    `insert into ${backfill} (id, data, synced_at, deleted, seq)
+     select r.id, r.data, case when ${gone} then ? else r.synced_at end, r.deleted or ${gone}, 0
+     from ${raw} r anti join ${backfill} b on b.id = r.id`,
+    [options.syncedAt],
+  );
+  await session.run(`drop table ${raw}`);
+  await session.run(`alter table ${backfill} rename to ${quoteIdentifier(stream)}`);
+  await session.run(`alter table ${raw} drop column seq`);
+  await session.run(`alter table ${raw} add primary key (id)`);
+  return { new: counts?.new ?? 0, updated: counts?.updated ?? 0, deleted: deleted?.n ?? 0 };
 }
 
 export async function rawRowCount(session: SqlSession, stream: string): Promise<number> {

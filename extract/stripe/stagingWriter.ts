@@ -10,7 +10,8 @@ import { recordWindowPages, type BackfillWindow } from './state.js';
  * ahead of the rows it vouches for.
  */
 export interface PageWrite {
-  readonly rows: readonly { stream: string; row: RawRow }[];
+  /** `backfill`: the row belongs to a full read of its stream and goes to that stream's backfill table. */
+  readonly rows: readonly { stream: string; row: RawRow; backfill?: boolean }[];
   /** The window state this page brings, captured when it was read. */
   readonly window?: { readonly target: BackfillWindow; readonly cursor: number | null; readonly done: boolean; readonly pages: number; readonly objects: number };
 }
@@ -64,15 +65,16 @@ export class StagingWriter {
     const started = performance.now();
     try {
       await this.warehouse.transaction(async (tx) => {
-        const byStream = new Map<string, RawRow[]>();
+        const byTarget = new Map<string, { stream: string; backfill: boolean; rows: RawRow[] }>();
         for (const { write } of batch) {
-          for (const { stream, row } of write.rows) {
-            const rows = byStream.get(stream) ?? [];
-            rows.push(row);
-            byStream.set(stream, rows);
+          for (const { stream, row, backfill } of write.rows) {
+            const key = `${stream}\u0000${backfill ? 'b' : 's'}`;
+            let target = byTarget.get(key);
+            if (!target) byTarget.set(key, (target = { stream, backfill: Boolean(backfill), rows: [] }));
+            target.rows.push(row);
           }
         }
-        for (const [stream, rows] of byStream) await stageRows(tx, stream, rows);
+        for (const { stream, backfill, rows } of byTarget.values()) await stageRows(tx, stream, rows, { backfill });
         // Only a window's latest state in the batch matters; its key is its current lo (splits move it).
         const windows = new Map<BackfillWindow, NonNullable<PageWrite['window']>>();
         for (const { write } of batch) if (write.window) windows.set(write.window.target, write.window);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensureStreamTables, mergeStaging, stagedCount, stageRows, type RawRow } from '../../extract/stripe/rawTables.js';
+import { completeBackfillTable, dedupeBackfillTable, ensureStreamTables, mergeStaging, resetBackfillTable, stagedCount, stageRows, type RawRow } from '../../extract/stripe/rawTables.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 
 let dir: string;
@@ -128,5 +128,55 @@ describe('raw tables', () => {
     await ensureStreamTables(warehouse, 'tax_rates');
     await warehouse.transaction((tx) => stageRows(tx, 'tax_rates', [{ id: 'txr_1', data: { id: 'txr_1', object: 'tax_rate' }, deleted: false, syncedAt: at }]));
     expect(await warehouse.transaction((tx) => mergeStaging(tx, 'tax_rates', { syncedAt: at }))).toEqual({ new: 1, updated: 0, deleted: 0 });
+  });
+
+  it('a first full read becomes the raw table: duplicates dropped, keyed by id, no bookkeeping column left', async () => {
+    await warehouse.transaction((tx) => resetBackfillTable(tx, 'customers'));
+    await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_a', { email: 'first@example.com' }), customer('cus_b')], { backfill: true }));
+    // A resumed window re-reads a second: cus_a again, newer.
+    await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_a', { email: 'again@example.com' })], { backfill: true }));
+    await warehouse.transaction((tx) => dedupeBackfillTable(tx, 'customers'));
+    const counts = await warehouse.transaction((tx) => completeBackfillTable(tx, 'customers', { syncedAt: at, completeReadStartedAt: 1_800_000_000 }));
+    expect(counts).toEqual({ new: 2, updated: 0, deleted: 0 });
+    expect(await rows()).toEqual([
+      { id: 'cus_a', email: 'again@example.com', deleted: false },
+      { id: 'cus_b', email: 'cus_b@example.com', deleted: false },
+    ]);
+    const columns = await warehouse.all<{ c: string }>(`select column_name as c from information_schema.columns where table_schema = 'raw_stripe' and table_name = 'customers' order by ordinal_position`);
+    expect(columns.map((c) => c.c)).toEqual(['id', 'data', 'synced_at', 'deleted']);
+    const tables = await warehouse.all<{ t: string }>(`select table_name as t from information_schema.tables where table_schema = 'raw_stripe' and table_name like '%backfill%'`);
+    expect(tables).toEqual([]);
+    await expect(warehouse.run(`insert into raw_stripe.customers values ('cus_a', '{}', now(), false)`)).rejects.toThrow(/[Dd]uplicate key/);
+  });
+
+  it('a later full read replaces the table, keeping what it did not find: deleted if it existed when the read began', async () => {
+    await warehouse.transaction((tx) =>
+      stageRows(tx, 'customers', [
+        customer('cus_stays'),
+        customer('cus_gone', { name: 'Gone' }),
+        customer('cus_new_since', { created: 1_800_000_500 }),
+        { ...customer('cus_deleted_before'), deleted: true },
+      ]),
+    );
+    await warehouse.transaction((tx) => mergeStaging(tx, 'customers', { syncedAt: at }));
+    const later = new Date('2026-04-01T00:00:00Z');
+    await warehouse.transaction((tx) => resetBackfillTable(tx, 'customers'));
+    await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_stays', { email: 'changed@example.com' }), customer('cus_brand_new')], { backfill: true }));
+    await warehouse.transaction((tx) => dedupeBackfillTable(tx, 'customers'));
+    const counts = await warehouse.transaction((tx) => completeBackfillTable(tx, 'customers', { syncedAt: later, completeReadStartedAt: 1_800_000_000 }));
+    expect(counts).toEqual({ new: 1, updated: 1, deleted: 1 });
+    const all = await warehouse.all<{ id: string; name: string | null; email: string; deleted: boolean; synced_at: Date }>(
+      `select id, data->>'name' as name, data->>'email' as email, deleted, synced_at from raw_stripe.customers order by id`,
+    );
+    expect(all.map(({ synced_at: _s, ...r }) => r)).toEqual([
+      { id: 'cus_brand_new', name: null, email: 'cus_brand_new@example.com', deleted: false },
+      { id: 'cus_deleted_before', name: null, email: 'cus_deleted_before@example.com', deleted: true },
+      { id: 'cus_gone', name: 'Gone', email: 'cus_gone@example.com', deleted: true },
+      { id: 'cus_new_since', name: null, email: 'cus_new_since@example.com', deleted: false },
+      { id: 'cus_stays', name: null, email: 'changed@example.com', deleted: false },
+    ]);
+    // Only the row found gone gets the read's time; the others keep theirs.
+    expect(all.find((r) => r.id === 'cus_gone')!.synced_at).toEqual(later);
+    expect(all.find((r) => r.id === 'cus_new_since')!.synced_at).toEqual(at);
   });
 });

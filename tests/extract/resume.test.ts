@@ -62,6 +62,7 @@ describe('kill -9 during a backfill, then resume', () => {
     const warehouse = await Warehouse.open({ path: interruptedPath });
     try {
       expect(await warehouse.all(`select count(*)::int as n from meta.sync_windows`)).toEqual([{ n: 0 }]);
+      expect(await warehouse.all(`select table_name from information_schema.tables where table_schema = 'raw_stripe' and table_name like '\\_backfill%' escape '\\'`)).toEqual([]);
       for (const stream of ['customers', 'invoices', 'charges', 'events']) {
         expect(await warehouse.all(`select count(*)::int as n from raw_stripe_staging.${stream}`), stream).toEqual([{ n: 0 }]);
         expect(await warehouse.all(`select (count(*) - count(distinct id))::int as n from raw_stripe.${stream}`), stream).toEqual([{ n: 0 }]);
