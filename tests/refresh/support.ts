@@ -37,9 +37,13 @@ export function tempDir(prefix = 'tributary-refresh-'): string {
   return dir;
 }
 
+/** Also stops any CLI child still running (a test that timed out leaves its children behind otherwise). */
 export function removeTempDirs(): void {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
+
+const children: ChildProcess[] = [];
 
 /** The environment of a CLI child: ours without any Tributary or Stripe setting, plus the given ones. */
 export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
@@ -73,6 +77,7 @@ export interface CliProcess {
 
 export function spawnCli(args: readonly string[], env: Record<string, string>, cwd = REPO): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], { cwd, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
   let stdout = '';
   let stderr = '';
   const listeners = new Set<() => void>();
