@@ -140,15 +140,17 @@ function alreadyImported(earlier: FileImportResult, label: string): FileImportRe
 /**
  * DuckDB keeps an uncommitted import in its buffers and its allocator holds on
  * to freed memory: left alone, a million-row import grows past a gigabyte. For
- * the import's length the buffers are capped (the rest spills to disk) and
- * freed memory goes back to the system; the previous settings return after.
+ * the import's length the buffers are capped (the rest spills to disk), freed
+ * memory goes back to the system, and DuckDB works on one thread (the parse
+ * worker has the other core; two DuckDB threads on the batches of a file cost
+ * more CPU than one). The previous settings return after.
  */
 async function withMemoryBudget<T>(warehouse: Warehouse, memoryLimit: string, work: () => Promise<T>): Promise<T> {
-  const budget: Record<string, string> = { memory_limit: `'${memoryLimit}'`, allocator_flush_threshold: "'16MB'", allocator_background_threads: 'true' };
+  const budget: Record<string, string> = { memory_limit: `'${memoryLimit}'`, allocator_flush_threshold: "'16MB'", allocator_background_threads: 'true', threads: '1' };
   const previous: Record<string, string> = {};
   for (const name of Object.keys(budget)) {
     const row = await warehouse.one<{ value: string }>(`select current_setting('${name}')::varchar as value`);
-    previous[name] = name === 'allocator_background_threads' ? row!.value : `'${row!.value}'`;
+    previous[name] = /^(threads|allocator_background_threads)$/.test(name) ? row!.value : `'${row!.value}'`;
   }
   for (const [name, value] of Object.entries(budget)) await warehouse.run(`set ${name} = ${value}`);
   try {
