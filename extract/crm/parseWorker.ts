@@ -1,11 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CsvFileError, parseRange, type ParseRange } from './parse.js';
 import type { RowPlan } from './rows.js';
+import type { ImportIssue } from './types.js';
 
 /**
- * A worker thread parsing one piece of a big file. It may run ahead of the
- * loader by a few batches, then waits for acknowledgements, so memory stays
- * bounded however slow the warehouse is.
+ * The worker thread that parses a big file (see readRows.ts). It runs ahead
+ * of the loader by at most maxBatchesAhead batches, then waits for an
+ * acknowledgement, so memory stays bounded however slow the warehouse is.
  */
 export interface ParseWorkerData {
   readonly range: ParseRange;
@@ -15,7 +16,7 @@ export interface ParseWorkerData {
 }
 
 export type ParseWorkerMessage =
-  | { type: 'batch'; payload: string; rows: number; issues: unknown[]; bytesRead: number }
+  | { type: 'batch'; payload: string; rows: number; issues: ImportIssue[]; bytesRead: number }
   | { type: 'done'; rows: number }
   | { type: 'error'; line: number | null; message: string };
 

@@ -5,7 +5,6 @@ import { Worker } from 'node:worker_threads';
 import { CsvFileError, parseRange, type ParseRange, type ParsedBatch } from './parse.js';
 import type { ParseWorkerData, ParseWorkerMessage } from './parseWorker.js';
 import type { RowPlan } from './rows.js';
-import type { ImportIssue } from './types.js';
 
 export interface ReadRowsOptions {
   readonly range: ParseRange;
@@ -37,7 +36,7 @@ export async function readRows(options: ReadRowsOptions): Promise<number> {
     const rows = await new Promise<number>((resolve, reject) => {
       worker.on('message', (message: ParseWorkerMessage) => {
         if (message.type === 'batch') {
-          const batch: ParsedBatch = { payload: message.payload, rows: message.rows, issues: message.issues as ImportIssue[], bytesRead: message.bytesRead };
+          const batch: ParsedBatch = { payload: message.payload, rows: message.rows, issues: message.issues, bytesRead: message.bytesRead };
           queue = queue.then(async () => {
             if (failed) return;
             await options.onBatch(batch);
