@@ -158,11 +158,12 @@ class ProgressBars implements ProgressDisplay {
   private readonly started = new Map<string, number>();
   private readonly multi = new cliProgress.MultiBar(
     {
-      format: '{stream} {bar} {objects} objects | {pages} pages | {rate} obj/s {status}',
+      // Kept under 80 columns: a wrapped bar redraws as garbage.
+      format: '{stream} {bar} {objects} obj {pages} pg {rate}/s {status}',
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
-      barsize: 20,
+      barsize: 12,
       fps: 5,
     },
     cliProgress.Presets.shades_classic,
@@ -176,7 +177,7 @@ class ProgressBars implements ProgressDisplay {
     const bar = this.barFor(event.stream);
     if (event.type === 'stream_started') {
       this.started.set(event.stream, Date.now());
-      bar.update(0, { status: describeMode(event.mode) });
+      bar.update(0, { status: event.mode });
       if (event.windows) bar.setTotal(event.windows);
     } else if (event.type === 'stream_progress') {
       const seconds = Math.max(0.001, (Date.now() - (this.started.get(event.stream) ?? Date.now())) / 1000);
@@ -184,7 +185,7 @@ class ProgressBars implements ProgressDisplay {
       bar.update(event.windowsDone ?? 0, { objects: event.objects, pages: event.pages, rate: Math.round(event.objects / seconds) });
     } else {
       bar.setTotal(1);
-      bar.update(1, { objects: event.objects, pages: event.pages, status: `done: +${event.counts.new} ~${event.counts.updated} -${event.counts.deleted}` });
+      bar.update(1, { objects: event.objects, pages: event.pages, status: `+${event.counts.new} ~${event.counts.updated} -${event.counts.deleted}` });
     }
   };
 
