@@ -42,8 +42,8 @@ export interface BackfillContext {
   /** Counts merged into streams filled by embedded copies (payment methods), per stream. */
   readonly derivedCounts: Map<string, MergeCounts>;
   readonly writer: StagingWriter;
-  /** Wall time spent merging completed streams, ms (accumulated). */
-  readonly timings: { mergeMs: number };
+  /** Wall time spent merging completed streams (ms) and windows split, accumulated. */
+  readonly timings: { mergeMs: number; splits: number };
 }
 
 /** Plans a fresh backfill of a stream (new windows, staging emptied) in one transaction. */
@@ -235,6 +235,7 @@ async function splitIdleCapacity(
       window.lo = mid + 1;
       return created;
     });
+    context.timings.splits++;
     start(lower, backfill);
   }
 }

@@ -102,7 +102,7 @@ async function extract(options: ExtractStripeOptions): Promise<ExtractSummary> {
       );
     }
     const derivedCounts = new Map<string, MergeCounts>();
-    const timings = { mergeMs: 0 };
+    const timings = { mergeMs: 0, splits: 0 };
     summaries.push(
       ...(await runBackfills(
         // A few windows more than request slots, so a window busy with its commit or sub-lists never leaves a slot idle.
@@ -190,7 +190,7 @@ async function extract(options: ExtractStripeOptions): Promise<ExtractSummary> {
     return { runId, streams: ordered, requests: reader.stats.requests, retries: reader.stats.retries, notices,
       seconds: (Date.now() - startedMs) / 1000,
       serverTime,
-      timings: { commits: writer.commits, commitSeconds: writer.commitMs / 1000, mergeSeconds: timings.mergeMs / 1000 },
+      timings: { commits: writer.commits, commitSeconds: writer.commitMs / 1000, mergeSeconds: timings.mergeMs / 1000, windowSplits: timings.splits },
     };
   } catch (error) {
     const failure = sanitizeError(error, options.apiKey);

@@ -181,6 +181,7 @@ async function bench(options: BenchOptions): Promise<void> {
       commits: summary.timings.commits,
       commitSeconds: round(summary.timings.commitSeconds, 1),
       mergeSeconds: round(summary.timings.mergeSeconds, 1),
+      windowSplits: summary.timings.windowSplits,
       serverCpuSeconds: round(stats.cpuSeconds, 1),
       peakRssMb: Math.round(peakRssMb()),
       peakHeapMb: Math.round(peakHeap / 1024 / 1024),
@@ -198,7 +199,7 @@ async function bench(options: BenchOptions): Promise<void> {
       line('ideal', `${ready.ideal.pages} pages (${ready.ideal.listPages} list + ${ready.ideal.subListPages} sub-list + ${ready.ideal.deletedCustomers} deleted customers) / ${options.rateLimit} per s = ${result.idealSeconds} s`);
       line('ratio to ideal', `${(result.ratioToIdeal * 100).toFixed(1)}% (target >= 80%)`);
       line('requests', `${result.requests} sent, ${stats.total} answered by the server (${Object.entries(stats.byMethod).map(([m, n]) => `${m} ${n}`).join(', ')}), ${stats.rateLimited} answered 429, ${summary.retries} retried`);
-      line('warehouse writes', `${result.commits} commits of staged pages taking ${result.commitSeconds} s, stream merges ${result.mergeSeconds} s`);
+      line('warehouse writes', `${result.commits} commits of staged pages taking ${result.commitSeconds} s, stream merges ${result.mergeSeconds} s, ${result.windowSplits} windows split`);
       line('CPU', `extractor ${result.extractorCpuSeconds} s, demo server ${result.serverCpuSeconds} s (${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} at the end)`);
       line('peak RSS', `${result.peakRssMb} MB (target < 300 MB); peak JS heap ${result.peakHeapMb} MB`);
     }
