@@ -197,6 +197,8 @@ async function bench(options: BenchOptions): Promise<void> {
       line('time', `${result.seconds} s`);
       line('objects/s', `${result.objectsPerSecond.toLocaleString('en-US')}`);
       line('ideal', `${ready.ideal.pages} pages (${ready.ideal.listPages} list + ${ready.ideal.subListPages} sub-list + ${ready.ideal.deletedCustomers} deleted customers) / ${options.rateLimit} per s = ${result.idealSeconds} s`);
+      line('', 'ideal pages = 1 account + sum over listed streams of max(1, ceil(objects/100)) + ceil(lines/100) per invoice over 10 lines');
+      line('', '  + ceil(items/100) per subscription over 10 items + 1 per deleted customer other objects name');
       line('ratio to ideal', `${(result.ratioToIdeal * 100).toFixed(1)}% (target >= 80%)`);
       line('requests', `${result.requests} sent, ${stats.total} answered by the server (${Object.entries(stats.byMethod).map(([m, n]) => `${m} ${n}`).join(', ')}), ${stats.rateLimited} answered 429, ${summary.retries} retried`);
       line('warehouse writes', `${result.commits} commits of staged pages taking ${result.commitSeconds} s, stream merges ${result.mergeSeconds} s, ${result.windowSplits} windows split`);
