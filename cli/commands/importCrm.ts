@@ -7,8 +7,9 @@ import { loadSettings } from '../../config/settings.js';
 import { UsageError } from '../../errors/index.js';
 import { importCrmFiles, type FileImportResult, type ImportProgress } from '../../extract/crm/importCrm.js';
 import { parseMapOption } from '../../extract/crm/mapOption.js';
+import { finishRun, startRun } from '../../extract/stripe/runs.js';
 import { crmObjectNames, crmSystems, type CrmSystem } from '../../extract/crm/types.js';
-import { Warehouse } from '../../warehouse/warehouse.js';
+import type { Warehouse } from '../../warehouse/warehouse.js';
 import { isInteractive } from '../output.js';
 import { openForWriting } from '../writerWarehouse.js';
 import { csvCell, csvLine } from './query.js';
@@ -78,16 +79,36 @@ export function registerImportCrm(program: Command): void {
       const settings = loadSettings();
       const warehouse = await openForWriting('import crm', { path: settings.TRIBUTARY_DB });
       const progress = isInteractive() ? new ProgressBar() : new ProgressLines();
+      // The run is recorded outside the import's transaction, so a failed import leaves its trace in meta.runs.
+      const runId = await startRun(warehouse.db, { command: 'import crm' });
       try {
         const results = await importCrmFiles({ warehouse, files, system: options.system, object: options.object, map, encoding: options.encoding, onProgress: progress.update });
+        await finishRun(warehouse.db, runId, { status: 'succeeded', counts: runCounts(results) });
         progress.stop();
         process.stdout.write(renderResults(results));
         if (options.issuesCsv) await writeIssuesCsv(warehouse, results, options.issuesCsv);
+      } catch (error) {
+        await finishRun(warehouse.db, runId, { status: 'failed', counts: {}, error: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
+        throw error;
       } finally {
         progress.stop();
         await warehouse.close();
       }
     });
+}
+
+function runCounts(results: readonly FileImportResult[]): Record<string, number> {
+  const imported = results.filter((result) => result.status === 'imported');
+  const sum = (pick: (result: FileImportResult) => number) => imported.reduce((total, result) => total + pick(result), 0);
+  return {
+    files: results.length,
+    imported_files: imported.length,
+    rows: sum((result) => result.rows),
+    new: sum((result) => result.newRecords),
+    updated: sum((result) => result.updatedRecords),
+    unchanged: sum((result) => result.unchangedRecords),
+    issues: sum((result) => result.issues),
+  };
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -300,6 +300,12 @@ describe('the import command', () => {
     expect(again.status).toBe(0);
     expect(again.stdout).toMatch(/already imported \(same sha256\) as imp_\S+ on \d{4}-\d\d-\d\d \d\d:\d\d UTC: nothing changed/);
     warehouse = await Warehouse.open({ path: db });
+    // Every run is in the run history, the failed one with its error.
+    expect(await warehouse.all(`select status, counts->>'rows' as rows, counts->>'issues' as issues, error from meta.runs where command = 'import crm' order by started_at`)).toEqual([
+      { status: 'succeeded', rows: '8', issues: '2', error: null },
+      { status: 'failed', rows: null, issues: null, error: `${broken} line 2: a quoted field starts on this line and is never closed before the end of the file.` },
+      { status: 'succeeded', rows: '0', issues: '0', error: null },
+    ]);
   });
 
   it('refuses bad options with exit 2', async () => {
