@@ -72,7 +72,9 @@ export async function buildReports(options: BuildReportsOptions): Promise<BuiltR
 
     options.onStep?.({ name: 'site' });
     const siteStarted = performance.now();
-    // build:strict fails the build when any page query fails, instead of shipping an error box.
+    // build:strict makes a component error met while prerendering (a chart over a missing
+    // column, say) fail the build instead of shipping an error box. Page queries that fail
+    // in the browser are what the browser tests look for.
     await step('site', ['build:strict'], project, log, options);
     const siteSeconds = (performance.now() - siteStarted) / 1000;
 
