@@ -134,6 +134,18 @@ describe('tributary crm', () => {
     expect(await snapshotCrm(db)).toEqual(before);
   });
 
+  it('a build leaves the crm schema as it was', async () => {
+    const note = await runCli(['crm', 'note', 'ada@example.com', 'Renewal in June'], { db });
+    expect(note.status, note.stderr).toBe(0);
+    const tag = await runCli(['crm', 'tag', 'crm:hubspot:51', 'champion'], { db });
+    expect(tag.status, tag.stderr).toBe(0);
+    const before = await snapshotCrm(db);
+    const build = await runCli(['build'], { db });
+    expect(build.status, build.stderr).toBe(0);
+    const after = await snapshotCrm(db);
+    for (const table of ['crm.notes', 'crm.tasks', 'crm.tags']) expect(after[table], table).toEqual(before[table]);
+  });
+
   it('imports, re-imports and newer exports never touch the crm schema', async () => {
     await withWarehouse(db, async (warehouse) => {
       await addNote(warehouse.db, await findTarget(warehouse, 'emailmaria@hubspot.com'), { kind: 'note', body: 'Champion', occurredAt: new Date('2026-01-01T00:00:00Z') });
