@@ -71,6 +71,7 @@ export class RowProcessor {
   private readonly names: string[];
   private readonly keys: string[];
   private readonly plainObjectKeys: boolean;
+  private readonly rowObject: Record<string, string> = {};
   private readonly headerLine: string;
   private readonly output: readonly { field: CrmField; columns: readonly number[] }[];
   /** Without a record id column, a row's key is its email. */
@@ -100,7 +101,7 @@ export class RowProcessor {
       cells[0] = first.slice(1);
       issues.push({ line, column: this.plan.headers[0] ?? null, value: null, reason: 'a byte-order mark in the middle of the file (two exports joined into one?); it was removed' });
     }
-    if (cells.length === this.plan.headers.length && cells.map((cell) => cell.trim()).join('\u0000') === this.headerLine) {
+    if (cells.length === this.plan.headers.length && cells[0]!.trim() === this.plan.headers[0]!.trim() && cells.map((cell) => cell.trim()).join('\u0000') === this.headerLine) {
       issues.push({ line, column: null, value: null, reason: 'this line repeats the header row (two exports joined into one?); it is not a record and was skipped' });
       return;
     }
@@ -209,7 +210,13 @@ export class RowProcessor {
    * would not be a key at all), so such files take the slower, literal way.
    */
   private dataJson(cells: readonly string[]): string {
-    if (this.plainObjectKeys && cells.length <= this.names.length) {
+    if (this.plainObjectKeys && cells.length === this.names.length) {
+      // One object for every full-length row: same keys, same order, no allocation per row.
+      const row = this.rowObject;
+      for (let i = 0; i < cells.length; i++) row[this.names[i]!] = cells[i]!;
+      return JSON.stringify(row);
+    }
+    if (this.plainObjectKeys && cells.length < this.names.length) {
       const row: Record<string, string> = {};
       for (let i = 0; i < cells.length; i++) row[this.names[i]!] = cells[i]!;
       return JSON.stringify(row);
