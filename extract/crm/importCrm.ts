@@ -13,7 +13,7 @@ import type { RowPlan } from './rows.js';
 import { scanFile, type FileScan } from './scan.js';
 import { rawCrmTables } from './rawTables.js';
 import { insertFromStagingSql, stagingColumns, stagingTable, supersedeDuplicates, type StagedImport } from './tables.js';
-import type { CrmObjectType, CrmSystem } from './types.js';
+import type { CrmObjectType, CrmSystem, ImportIssue } from './types.js';
 
 export interface ImportCrmOptions {
   readonly warehouse: Warehouse;
@@ -26,7 +26,7 @@ export interface ImportCrmOptions {
   readonly encoding?: string;
   readonly onProgress?: (progress: ImportProgress) => void;
   /** Files at least this big parse on a worker thread; Infinity keeps every parse on this thread. */
-  readonly parallelFromBytes?: number;
+  readonly parseThreadFromBytes?: number;
   /** A record longer than this fails the file (an unclosed quote would otherwise swallow it whole). */
   readonly maxRecordBytes?: number;
   /** DuckDB's memory_limit while importing (see withMemoryBudget). */
@@ -40,13 +40,6 @@ export interface ImportProgress {
   readonly bytes: number;
   readonly totalBytes: number;
   readonly rows: number;
-}
-
-export interface ImportedIssue {
-  readonly line: number;
-  readonly column: string | null;
-  readonly value: string | null;
-  readonly reason: string;
 }
 
 export interface FileImportResult {
@@ -70,7 +63,7 @@ export interface FileImportResult {
   /** Rows whose record id a later line of the same file repeats (each also an issue). */
   readonly duplicates: number;
   readonly issues: number;
-  readonly firstIssues: readonly ImportedIssue[];
+  readonly firstIssues: readonly ImportIssue[];
   readonly bytes: number;
   readonly seconds: number;
 }
@@ -83,7 +76,7 @@ interface PreparedFile {
   scan?: FileScan;
 }
 
-const defaultParallelFromBytes = 16 * 1024 * 1024;
+const defaultParseThreadFromBytes = 16 * 1024 * 1024;
 const defaultMaxRecordBytes = 16 * 1024 * 1024;
 const defaultDuckdbMemory = '48MB';
 const batchRows = 2000;
@@ -223,7 +216,7 @@ async function importFile(tx: WarehouseTransaction, file: PreparedFile, options:
     await readRows({
       range,
       plan,
-      thread: availableParallelism() > 1 && file.format.size >= (options.parallelFromBytes ?? defaultParallelFromBytes),
+      thread: availableParallelism() > 1 && file.format.size >= (options.parseThreadFromBytes ?? defaultParseThreadFromBytes),
       batchRows,
       onBatch: async (batch) => {
         if (batch.rows > 0) {
@@ -270,7 +263,7 @@ async function importFile(tx: WarehouseTransaction, file: PreparedFile, options:
   );
 
   const issues = (await tx.one<{ n: number }>('select count(*) as n from raw_crm.import_issues where import_id = ?', [importId]))!.n;
-  const firstIssues = await tx.all<ImportedIssue>(
+  const firstIssues = await tx.all<ImportIssue>(
     `select line, column_name as "column", value, reason from raw_crm.import_issues where import_id = ? order by line, column_name nulls first limit ${firstIssuesShown}`,
     [importId],
   );

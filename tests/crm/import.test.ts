@@ -246,10 +246,10 @@ describe('parsing on a worker thread (big files)', () => {
   it('gives the same rows, lines and issues as parsing on this thread', async () => {
     const inline = join(dir.path, 'inline.duckdb');
     const threaded = join(dir.path, 'threaded.duckdb');
-    const contents = async (path: string, parallelFromBytes: number) => {
+    const contents = async (path: string, parseThreadFromBytes: number) => {
       const target = await Warehouse.open({ path });
       try {
-        await importCrmFiles({ warehouse: target, files: [fixture('hubspot/deals.csv'), fixture('pipedrive/persons.csv')], parallelFromBytes });
+        await importCrmFiles({ warehouse: target, files: [fixture('hubspot/deals.csv'), fixture('pipedrive/persons.csv')], parseThreadFromBytes });
         return {
           deals: await target.all('select * exclude (import_id) from raw_crm.deals order by line'),
           contacts: await target.all('select * exclude (import_id) from raw_crm.contacts order by line'),
@@ -268,7 +268,7 @@ describe('parsing on a worker thread (big files)', () => {
   it('reports a parse error from the thread with its file and line, and leaves the warehouse as it was', async () => {
     const broken = join(dir.path, 'broken-on-thread.csv');
     writeFileSync(broken, 'Record ID,Email,Lifecycle Stage\n1,ada@example.com,lead\n2,"alan@example.com,lead\n3,grace@example.com,lead\n');
-    await expect(importCrmFiles({ warehouse, files: [fixture('hubspot/contacts.csv'), broken], parallelFromBytes: 0 })).rejects.toThrow(
+    await expect(importCrmFiles({ warehouse, files: [fixture('hubspot/contacts.csv'), broken], parseThreadFromBytes: 0 })).rejects.toThrow(
       `${broken} line 3: a quoted field starts on this line and is never closed before the end of the file.`,
     );
     expect(await warehouse.one('select count(*) as n from raw_crm.contacts')).toEqual({ n: 0 });
