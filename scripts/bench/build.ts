@@ -67,7 +67,7 @@ async function measure(path: string, customers: number): Promise<void> {
   const { buildProject } = await import('../../transform/build.js');
   const warehouse = await Warehouse.open({ path });
   const tables = await warehouse.all<{ name: string }>(
-    `select table_name as name from information_schema.tables where table_schema = 'raw_stripe' and table_catalog = current_database() order by 1`,
+    `select table_name as name from information_schema.tables where table_schema = 'raw_stripe' and table_catalog = current_database() and not starts_with(table_name, '_') order by 1`,
   );
   const scanStarted = performance.now();
   let rawRows = 0;
