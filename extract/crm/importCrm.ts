@@ -78,7 +78,7 @@ interface PreparedFile {
 
 const defaultParseThreadFromBytes = 16 * 1024 * 1024;
 const defaultMaxRecordBytes = 16 * 1024 * 1024;
-const defaultDuckdbMemory = '48MB';
+const defaultDuckdbMemory = '32MB';
 const batchRows = 2000;
 const firstIssuesShown = 5;
 
@@ -139,7 +139,7 @@ function alreadyImported(earlier: FileImportResult, label: string): FileImportRe
  * more CPU than one). The previous settings return after.
  */
 async function withMemoryBudget<T>(warehouse: Warehouse, memoryLimit: string, work: () => Promise<T>): Promise<T> {
-  const budget: Record<string, string> = { memory_limit: `'${memoryLimit}'`, allocator_flush_threshold: "'16MB'", allocator_background_threads: 'true', threads: '1' };
+  const budget: Record<string, string> = { memory_limit: `'${memoryLimit}'`, allocator_flush_threshold: "'8MB'", allocator_background_threads: 'true', threads: '1' };
   const previous: Record<string, string> = {};
   for (const name of Object.keys(budget)) {
     const row = await warehouse.one<{ value: string }>(`select current_setting('${name}')::varchar as value`);
