@@ -78,7 +78,7 @@ interface PreparedFile {
 
 const defaultParseThreadFromBytes = 16 * 1024 * 1024;
 const defaultMaxRecordBytes = 16 * 1024 * 1024;
-const defaultDuckdbMemory = '32MB';
+const defaultDuckdbMemory = '64MB';
 const batchRows = 2000;
 const firstIssuesShown = 5;
 

@@ -72,8 +72,10 @@ export async function readRows(options: ReadRowsOptions): Promise<number> {
 function startWorker(data: ParseWorkerData): Worker {
   const module = new URL('./parseWorker.ts', import.meta.url).href;
   const code = `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(module)}); });`;
-  // A parser's heap holds a few batches and csv-parse's buffers; capping it makes it collect early instead of growing.
-  return new Worker(code, { eval: true, workerData: data, resourceLimits: { maxOldGenerationSizeMb: 40, maxYoungGenerationSizeMb: 8 } });
+  // The parser's heap holds a batch or two and csv-parse's buffers; a small young generation keeps it collecting
+  // early instead of growing. The old generation must still fit the longest record allowed, a few times over.
+  const maxOldGenerationSizeMb = 32 + Math.ceil((3 * data.range.maxRecordBytes) / (1024 * 1024));
+  return new Worker(code, { eval: true, workerData: data, resourceLimits: { maxOldGenerationSizeMb, maxYoungGenerationSizeMb: 8 } });
 }
 
 let tsxApiUrl: string | undefined;

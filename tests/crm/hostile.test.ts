@@ -158,6 +158,14 @@ describe('rows with a problem of their own: exit 0, the row kept, the issue reco
     });
   });
 
+  it('a 2 MB field is kept whole, also when a worker thread parses the file', async () => {
+    const db = freshWarehouse();
+    await withWarehouse(db, async (warehouse) => {
+      await importCrmFiles({ warehouse, files: [join(dir.path, 'huge-field.csv')], parseThreadFromBytes: 0 });
+      expect(await warehouse.one(`select length(data->>'Message') as n from raw_crm.contacts where record_id = '501'`)).toEqual({ n: 2_200_000 });
+    });
+  });
+
   it('a 2 MB field is kept whole', async () => {
     const { db, result } = await importFile('huge-field.csv');
     expect(result.status, result.stderr).toBe(0);
