@@ -134,7 +134,8 @@ async function bench(options: BenchOptions): Promise<void> {
   const { Warehouse } = await import('../../warehouse/warehouse.js');
   const { extractStripe } = await import('../../extract/stripe/extractStripe.js');
   const { EXTRACT_WAREHOUSE_OPTIONS } = await import('../../extract/stripe/bulkSettings.js');
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', ...process.argv.slice(2)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // The child gets this process's node flags (--import tsx, and --cpu-prof when profiling the bench).
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', ...process.argv.slice(2)], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-extract-'));
   try {
     if (!options.json) process.stdout.write(`Generating a ${options.customers.toLocaleString('en-US')}-customer demo account and serving it at ${options.rateLimit} requests/s with ${options.latencyMs} ms latency...\n`);
