@@ -40,6 +40,22 @@ async function lastMonth(where: 'published' | 'warehouse'): Promise<string> {
   return row!.month;
 }
 
+/** A copy of the project with one more file (a model or a data test), for runs that need a build to fail or to last. */
+function projectWith(name: string, file: string, sql: string): string {
+  const project = join(dir, name);
+  mkdirSync(project);
+  for (const part of ['models', 'seeds', 'tributary.yml']) cpSync(join(REPO, part), join(project, part), { recursive: true });
+  writeFileSync(join(project, file), sql);
+  return project;
+}
+
+const SLOW_MODEL = 'models/intermediate/int_refresh_test_slow.sql';
+
+/** A model that keeps the build busy for a while: DuckDB sums `rows` integers (about a billion a second here). */
+function slowModelSql(rows: number): string {
+  return `select sum(i) as total from range(${rows}) as t(i)\n`;
+}
+
 function publishedIdentity(): string {
   const stats = statSync(publishedPathFor(warehouse));
   return `${stats.ino}:${stats.mtimeMs}:${stats.size}`;
@@ -97,10 +113,7 @@ describe('tributary refresh', () => {
   });
 
   it('fails at build naming the step and the failing test, and leaves the marts and the published copy of the last good run', async () => {
-    const project = join(dir, 'project');
-    mkdirSync(project);
-    for (const part of ['models', 'seeds', 'tributary.yml']) cpSync(join(REPO, part), join(project, part), { recursive: true });
-    writeFileSync(join(project, 'models', 'tests', 'assert_refresh_test_always_fails.sql'), 'select 1 as failing_row\n');
+    const project = projectWith('failing-test', 'models/tests/assert_refresh_test_always_fails.sql', 'select 1 as failing_row\n');
     const before = publishedIdentity();
 
     const result = await runCli([...DEMO, '--no-reports'], { ...env, ...JULY }, project);
@@ -123,8 +136,11 @@ describe('tributary refresh', () => {
   });
 
   it('killed with -9 during the build keeps the old marts in the warehouse and the published copy; the next run takes over its lock', async () => {
+    // A project whose build holds one model for minutes, so the kill lands inside the build however fast
+    // the machine is (the real models of 20 customers build in well under a second).
+    const project = projectWith('endless-build', SLOW_MODEL, slowModelSql(100_000_000_000));
     const before = publishedIdentity();
-    const refresh = spawnCli([...DEMO, '--no-reports'], { ...env, ...JULY });
+    const refresh = spawnCli([...DEMO, '--no-reports'], { ...env, ...JULY }, project);
     await refresh.waitFor(/^\[2\/3\] build: /, 180_000);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     refresh.kill('SIGKILL');
@@ -163,7 +179,8 @@ describe('tributary refresh', () => {
   });
 
   it('runs one at a time: a second refresh waits, or gives up after --wait naming the run that holds the warehouse', async () => {
-    const first = spawnCli([...DEMO, '--no-reports'], { ...env, ...JULY });
+    // The first run's build takes seconds (a slow model), so the others surely find it holding the lock.
+    const first = spawnCli([...DEMO, '--no-reports'], { ...env, ...JULY }, projectWith('slow-build', SLOW_MODEL, slowModelSql(3_000_000_000)));
     await first.waitFor(/^\[1\/3\] extract: /, 180_000);
     const waiting = spawnCli([...DEMO, '--no-reports', '--wait', '600'], { ...env, ...JULY });
     const gaveUp = await runCli([...DEMO, '--no-reports', '--wait', '1'], { ...env, ...JULY });

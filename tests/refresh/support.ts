@@ -146,9 +146,12 @@ export async function queryPublished<T = Record<string, unknown>>(warehousePath:
   }
 }
 
-/** Rows of the warehouse itself; only when no writer holds it. */
+/**
+ * Rows of the warehouse itself; only when no writer holds it. Opened for writing, as the next
+ * writer would: after a kill -9 DuckDB must replay the WAL, which a read-only open cannot do.
+ */
 export async function queryWarehouse<T = Record<string, unknown>>(warehousePath: string, sql: string): Promise<T[]> {
-  const warehouse = await Warehouse.open({ path: warehousePath, readOnly: true });
+  const warehouse = await Warehouse.open({ path: warehousePath });
   try {
     return await warehouse.all<T>(sql);
   } finally {
