@@ -34,6 +34,7 @@ const sizes = values.sizes.split(',').map(Number);
 const source = values.source as PublishedCopySource;
 const root = mkdtempSync(join(tmpdir(), 'tributary-bench-reports-'));
 const rows: string[][] = [];
+const totals: number[] = [];
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 function treeBytes(dir: string): number {
@@ -88,6 +89,7 @@ for (const customers of sizes) {
   const built = await buildReports({ ...paths, workDir });
   const data = treeBytes(join(built.siteDir, 'data'));
   const pageSeconds = await timeCustomerPage(built.siteDir, prepared.publishedPath);
+  totals.push(built.seconds);
   rows.push([
     customers.toLocaleString('en-US'),
     mb(prepared.bytes),
@@ -99,12 +101,14 @@ for (const customers of sizes) {
     mb(data),
     mb(built.bytes),
     pageSeconds.toFixed(1),
+    // The build against the smallest size of this run: how the build grows with the customer count.
+    `${(built.seconds / totals[0]!).toFixed(2)} (${(customers / sizes[0]!).toLocaleString('en-US')}x the customers)`,
   ]);
   if (!values.keep) rmSync(workDir, { recursive: true, force: true });
 }
 
 process.stdout.write('\nReports build (source: ' + source + ')\n');
-const head = ['customers', 'published copy', 'invoices', 'sources s', 'pages s', 'total s', 'pages', 'site data', 'site total', 'customer page load s'];
+const head = ['customers', 'published copy', 'invoices', 'sources s', 'pages s', 'total s', 'pages', 'site data', 'site total', 'customer page load s', 'build time vs first size'];
 process.stdout.write(`${head.join(' | ')}\n${head.map(() => '---').join(' | ')}\n${rows.map((r) => r.join(' | ')).join('\n')}\n`);
 
 if (values['prerender-detail']) {
