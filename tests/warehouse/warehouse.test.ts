@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { Warehouse } from '../../warehouse/warehouse.js';
 
 let dir: string;
@@ -47,6 +48,22 @@ describe('warehouse', () => {
     const count = await warehouse.db.selectFrom('meta.runs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(count.n).toBe(1);
     await warehouse.close();
+  });
+
+  it('streams a Kysely query in chunks, every row once and converted like a plain query', async () => {
+    const warehouse = await Warehouse.open({ path: join(dir, 'w.duckdb') });
+    try {
+      const rows: { n: number; at: Date }[] = [];
+      const query = warehouse.db
+        .selectFrom(sql<{ n: number; at: Date }>`(select i::integer as n, timestamptz '2026-01-01 00:00:00+00' + to_days(i::integer) as at from range(5000) t(i))`.as('r'))
+        .select(['n', 'at'])
+        .orderBy('n');
+      for await (const row of query.stream(1000)) rows.push(row);
+      expect(rows.length).toBe(5000);
+      expect(rows[4999]).toEqual({ n: 4999, at: new Date(Date.UTC(2026, 0, 1) + 4999 * 86_400_000) });
+    } finally {
+      await warehouse.close();
+    }
   });
 
   it('bulk-loads with the appender inside a transaction, and a rollback discards the rows', async () => {

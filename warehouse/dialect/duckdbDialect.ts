@@ -121,11 +121,8 @@ class DuckDBKyselyConnection implements DatabaseConnection {
   async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize = 2048): AsyncIterableIterator<QueryResult<R>> {
     const { values, types } = toDuckDBParameters(compiledQuery.parameters);
     const result = await this.connection.stream(compiledQuery.sql, values, types);
-    const names = result.columnNames();
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) return;
-      const rows = chunk.getRowObjectsJS(names).map((row) => fromDuckDBRow(row) as R);
+    for await (const batch of result.yieldRowObjectJs()) {
+      const rows = batch.map((row) => fromDuckDBRow(row) as R);
       for (let i = 0; i < rows.length; i += chunkSize) yield { rows: rows.slice(i, i + chunkSize) };
     }
   }
