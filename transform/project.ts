@@ -97,6 +97,10 @@ interface NodeDraft {
 
 export function loadProject(options: { projectDir: string; vars: Readonly<Record<string, VarValue>> }): Project {
   const dir = options.projectDir;
+  // Run from anywhere else, a build would "succeed" with no models and publish an empty copy.
+  if (!existsSync(join(dir, 'models'))) {
+    throw new UsageError(`There is no models/ folder in ${dir}: run tributary from the project folder (the one that holds models/ and tributary.yml).`);
+  }
   const warnings: string[] = [];
   const drafts = new Map<string, NodeDraft>();
   const singularFiles: ParsedFile[] = [];

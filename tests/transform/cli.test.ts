@@ -1,3 +1,5 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { copyFixture, loadShopRaw, openWarehouse, removeTempDirs, runCli, shopData, writeFiles } from './support.js';
 
@@ -12,6 +14,15 @@ async function shopProject(): Promise<string> {
 }
 
 describe('tributary build and test on the command line', () => {
+  it('refuses, exit 2, to build from a folder with no models/ (an empty build would publish empty marts)', async () => {
+    const dir = await shopProject();
+    rmSync(join(dir, 'models'), { recursive: true });
+    const result = await runCli(dir, ['build']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`error: There is no models/ folder in ${dir}: run tributary from the project folder (the one that holds models/ and tributary.yml).\n`);
+    expect(existsSync(join(dir, 'data', 'warehouse.published.duckdb'))).toBe(false);
+  });
+
   it('prints each model with its materialization, rows and seconds, the tests, and a total', async () => {
     const dir = await shopProject();
     const result = await runCli(dir, ['build']);
