@@ -83,6 +83,25 @@ describe('MRR in euros, pounds and yen on a dollar account', () => {
     }
   });
 
+  it('moves nobody between lifecycle stages on a rate change alone', async () => {
+    // Each subscribed on January 5th and never changed: activated at January's end (first paid
+    // within 30 days), paying at the end of every month after, whatever the rates did. "Expanded"
+    // compares MRR with the MRR right after the first payment on one currency basis (metrics.md).
+    const stages = await scenario.query<{ customer_id: string; month: string; lifecycle_stage: string }>(
+      `select customer_id, strftime(month, '%Y-%m') as month, lifecycle_stage from intermediate.int_lifecycle__customer_monthly_stages
+       where month < '2026-06-01' order by customer_id, month`,
+    );
+    for (const name of ['euro', 'pound', 'yen', 'dollar']) {
+      expect(stages.filter((row) => row.customer_id === ids[name]).map((row) => `${row.month} ${row.lifecycle_stage}`)).toEqual([
+        '2026-01 activated',
+        '2026-02 paying',
+        '2026-03 paying',
+        '2026-04 paying',
+        '2026-05 paying',
+      ]);
+    }
+  });
+
   it('keeps yen amounts whole in the customer-facing marts', async () => {
     const [item] = await scenario.query<{ unit_amount: number; currency: string }>(
       `select unit_amount::double as unit_amount, currency from marts.subscription_items where customer_id = ?`,
