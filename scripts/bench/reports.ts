@@ -1,5 +1,8 @@
 /**
- * npm run bench:reports [-- --sizes 1000,10000] [--source fixture|pipeline] [--prerender-detail 200,1000]
+ * npm run bench:reports [-- --sizes 1000,10000] [--source pipeline|fixture] [--prerender-detail 200,1000]
+ *
+ * --source pipeline (the default) makes each account with `tributary refresh --demo` and a CRM
+ * import (tests/support/publishedCopy.ts); fixture writes a simulated published copy in seconds.
  *
  * Builds the reports over published copies of 1,000 and 10,000 customers and
  * prints the build time with the data size. The customer detail page is one
@@ -20,12 +23,12 @@ import { packageRoot, reportsPathsFor } from '../../reports/paths.js';
 import { startSiteServer } from '../../reports/serveSite.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 import { launchChromium, waitForEvidence } from '../../tests/support/browser.js';
-import { preparePublishedCopy, type PublishedCopySource } from '../../tests/support/publishedCopy.js';
+import { defaultPublishedCopySource, preparePublishedCopy, type PublishedCopySource } from '../../tests/support/publishedCopy.js';
 
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1000,10000' },
-    source: { type: 'string', default: 'fixture' },
+    source: { type: 'string', default: defaultPublishedCopySource },
     'prerender-detail': { type: 'string' },
     keep: { type: 'boolean', default: false },
   },

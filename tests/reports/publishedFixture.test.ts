@@ -101,8 +101,8 @@ describe('the published-copy fixture', () => {
   });
 
   it('is the same account for the same seed, and has no CRM side when asked', async () => {
-    const again = await preparePublishedCopy({ dir: join(dir, 'again'), customers: 400, seed: 7, now });
-    const noCrm = await preparePublishedCopy({ dir: join(dir, 'no-crm'), customers: 100, seed: 7, now, crm: false });
+    const again = await preparePublishedCopy({ dir: join(dir, 'again'), customers: 400, seed: 7, now, source: 'fixture' });
+    const noCrm = await preparePublishedCopy({ dir: join(dir, 'no-crm'), customers: 100, seed: 7, now, crm: false, source: 'fixture' });
     const first = await copy.one<{ h: string }>(`select md5(string_agg(customer_id || email || mrr::varchar, ',' order by customer_id)) as h from marts.customers`);
     const other = await Warehouse.open({ path: again.publishedPath, readOnly: true });
     const plain = await Warehouse.open({ path: noCrm.publishedPath, readOnly: true });

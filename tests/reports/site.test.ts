@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoCrmLeads } from '../support/demoCrm.js';
 import { amountIn, buildReportsSite, visit, type ReportsSite } from '../support/reportsSite.js';
 
 /**
- * The built reports in headless Chromium, over a published copy with a CRM
- * imported. One Evidence build for the whole file. Every expected number is
- * a query over the same published copy the site was built from.
+ * The built reports in headless Chromium, over the published copy of a real
+ * `tributary refresh --demo` of 400 customers with a HubSpot export imported
+ * over it and notes and tags added (support/demoCrm.ts). One Evidence build
+ * for the whole file. Every expected number is a query over the same
+ * published copy the site was built from.
  */
 let site: ReportsSite;
 let customer: { id: string; name: string; mrr: number; stripe_ids: string; crm_ids: string };
@@ -41,10 +44,15 @@ const pages: { name: string; path: () => string; heading: () => string; readyTes
 ];
 
 describe('the built reports in a browser', () => {
-  it('built every page from the published copy, in the account currency', () => {
+  it('built every page from the published copy, in the account currency', async () => {
     expect(site.built.pages).toBeGreaterThanOrEqual(10);
     expect(site.built.reportingCurrency).toBe('usd');
-    expect(site.built.customers).toBe(400);
+    // 400 Stripe customers (a few sharing an email merge into one) and the export's CRM-only leads.
+    const origins = await site.copy.all<{ origin: string; n: number }>(`select origin, count(*)::integer as n from marts.customers group by origin order by origin`);
+    const byOrigin = Object.fromEntries(origins.map((row) => [row.origin, row.n]));
+    expect(byOrigin['crm']).toBe(demoCrmLeads);
+    expect(byOrigin['both']).toBeGreaterThan(150);
+    expect(site.built.customers).toBe(origins.reduce((sum, row) => sum + row.n, 0));
   });
 
   for (const spec of pages) {

@@ -3,26 +3,30 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../reports/paths.js';
 import { publishedPathFor } from '../../warehouse/publish.js';
+import { importDemoCrm } from './demoCrm.js';
 import { writePublishedFixture } from './publishedFixture/index.js';
 
 /**
  * The one place the reports' browser tests and benchmark get their data.
  *
- * 'fixture' (the default until the models land) writes a simulated published
- * copy with exactly the marts and meta tables the reports read. 'pipeline'
- * runs the real thing, `tributary refresh --demo`, against a warehouse in
- * `dir`; switch the default here once the models and `refresh` exist.
+ * 'pipeline' (the default) runs the real thing: `tributary refresh --demo`
+ * against a warehouse in `dir`, then, unless `crm` is false, a HubSpot export
+ * imported over it with notes and tags (demoCrm.ts) and `tributary build`.
+ * 'fixture' writes a simulated published copy with exactly the marts and meta
+ * tables the reports read, in seconds, for tests of the reports' own
+ * mechanics that need no real numbers.
  */
 export type PublishedCopySource = 'fixture' | 'pipeline';
 
-export const defaultPublishedCopySource: PublishedCopySource = 'fixture';
+export const defaultPublishedCopySource: PublishedCopySource = 'pipeline';
 
 export interface PreparePublishedCopyOptions {
   readonly dir: string;
   readonly customers: number;
   readonly source?: PublishedCopySource;
-  /** false: no CRM imported (fixture only; the pipeline's demo has no CRM unless imported). */
+  /** false: no CRM imported. */
   readonly crm?: boolean;
+  /** The fixture's seed; the pipeline reads the demo account of `refresh --demo` (its own fixed seed). */
   readonly seed?: number;
   /** "Now" of the account (the fixture's clock, TRIBUTARY_NOW for the pipeline). */
   readonly now?: Date;
@@ -46,12 +50,15 @@ export async function preparePublishedCopy(options: PreparePublishedCopyOptions)
   } else {
     const env: NodeJS.ProcessEnv = { ...process.env, TRIBUTARY_DB: warehousePath };
     if (options.now) env['TRIBUTARY_NOW'] = options.now.toISOString();
-    const result = spawnSync(process.execPath, [join(packageRoot, 'bin', 'tributary.js'), 'refresh', '--demo', '--customers', String(options.customers), '--seed', String(options.seed ?? 42)], {
-      cwd: options.dir,
-      env,
-      encoding: 'utf8',
-    });
-    if (result.status !== 0) throw new Error(`tributary refresh --demo failed (exit ${result.status}): ${result.stderr || result.stdout}`);
+    const tributary = (args: string[]): void => {
+      const result = spawnSync(process.execPath, [join(packageRoot, 'bin', 'tributary.js'), ...args], { cwd: packageRoot, env, encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`tributary ${args.join(' ')} failed (exit ${result.status}): ${result.stderr || result.stdout}`);
+    };
+    tributary(['refresh', '--demo', '--no-reports', '--demo-customers', String(options.customers)]);
+    if (options.crm !== false) {
+      await importDemoCrm(warehousePath, options.dir);
+      tributary(['build']);
+    }
   }
   return { warehousePath, publishedPath, bytes: statSync(publishedPath).size, seconds: (performance.now() - started) / 1000 };
 }
