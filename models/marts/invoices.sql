@@ -27,6 +27,7 @@ select
     cast(invoices.total * cast(power(10, -coalesce(digits.minor_unit_digits, 2)) as decimal(10, 4)) as decimal(18, 2)) as total,
     cast(invoices.amount_paid * cast(power(10, -coalesce(digits.minor_unit_digits, 2)) as decimal(10, 4)) as decimal(18, 2)) as amount_paid,
     cast(invoices.amount_due * cast(power(10, -coalesce(digits.minor_unit_digits, 2)) as decimal(10, 4)) as decimal(18, 2)) as amount_due,
+    cast(invoices.amount_remaining * cast(power(10, -coalesce(digits.minor_unit_digits, 2)) as decimal(10, 4)) as decimal(18, 2)) as amount_remaining,
     cast(invoices.tax_amount * cast(power(10, -coalesce(digits.minor_unit_digits, 2)) as decimal(10, 4)) as decimal(18, 2)) as tax,
     invoices.paid_at
 from {{ ref('stg_stripe__invoices') }} as invoices

@@ -442,6 +442,7 @@ function renderBilling(customer: Customer, ctx: RenderContext, table: (name: str
         total: money(total),
         amount_paid: money(lastOpen ? 0 : total),
         amount_due: money(total),
+        amount_remaining: money(lastOpen ? total : 0),
       });
       const failedFirst = lastOpen || random.chance(0.04);
       if (failedFirst) {

@@ -230,6 +230,7 @@ export const fixtureTables: readonly FixtureTable[] = [
       c('total', money, 'Total, major units in the invoice currency.'),
       c('amount_paid', money, 'Paid, major units in the invoice currency.'),
       c('amount_due', money, 'Due, major units in the invoice currency.'),
+      c('amount_remaining', money, 'Still owed, major units in the invoice currency.'),
     ],
   },
   {
