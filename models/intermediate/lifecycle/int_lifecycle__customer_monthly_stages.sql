@@ -6,40 +6,9 @@
 -- month's snapshot, except at_risk, whose signals (invoice and card states)
 -- Stripe does not keep history of.
 with customer_months as (
-    select monthly.customer_id, monthly.month, monthly.mrr, monthly.had_mrr_before, months.snapshot_at, months.is_current_month
+    select monthly.customer_id, monthly.month, monthly.mrr, monthly.first_payment_mrr_at_month_rates, monthly.had_mrr_before, months.snapshot_at, months.is_current_month
     from {{ ref('int_mrr__customer_monthly') }} as monthly
     inner join {{ ref('int_calendar__months') }} as months on months.month = monthly.month
-),
-
-first_payment_native as (
-    select customer_id, currency, sum(mrr) as mrr_minor
-    from {{ ref('int_mrr__subscription_snapshots') }}
-    where instant_kind = 'first_payment'
-    group by customer_id, currency
-),
-
--- The MRR right after the first payment, converted at each month's own rates like that month's
--- MRR: "expanded" compares the two on one currency basis (metrics.md), so a rate change alone
--- never makes a customer expanded or takes it away.
-first_payment_at_month_rates as (
-    select
-        customer_months.customer_id,
-        customer_months.month,
-        cast(round(sum(
-            first_payment_native.mrr_minor
-            * cast(power(10, -coalesce(digits.minor_unit_digits, 2)) as decimal(10, 4))
-            * case
-                when first_payment_native.currency = reporting.currency then cast(1 as decimal(38, 12))
-                else cast(rates.rate_to_reporting as decimal(38, 12))
-              end
-        ), 2) as decimal(18, 2)) as mrr
-    from customer_months
-    inner join first_payment_native on first_payment_native.customer_id = customer_months.customer_id
-    cross join {{ ref('int_fx__reporting_currency') }} as reporting
-    left join {{ ref('currencies') }} as digits on digits.currency = first_payment_native.currency
-    left join {{ ref('int_fx__rates_monthly') }} as rates
-        on rates.currency = first_payment_native.currency and rates.month = customer_months.month
-    group by customer_months.customer_id, customer_months.month
 ),
 
 trialing_at as (
@@ -64,7 +33,8 @@ select
         when customer_months.mrr > 0
              and signals.first_paid_at > customer_months.snapshot_at - to_days({{ var("lifecycle.activated_days") }})
             then 'activated'
-        when customer_months.mrr > 0 and customer_months.mrr > first_payment.mrr then 'expanded'
+        -- Both at the month's own rates: a rate change alone never makes a customer expanded.
+        when customer_months.mrr > 0 and customer_months.mrr > customer_months.first_payment_mrr_at_month_rates then 'expanded'
         when customer_months.mrr > 0 then 'paying'
         else 'prospect'
     end as lifecycle_stage
@@ -72,5 +42,3 @@ from customer_months
 left join trialing_at on trialing_at.customer_id = customer_months.customer_id and trialing_at.month = customer_months.month
 left join {{ ref('int_lifecycle__customer_stages') }} as stages on stages.customer_id = customer_months.customer_id
 left join {{ ref('int_lifecycle__customer_signals') }} as signals on signals.customer_id = customer_months.customer_id
-left join first_payment_at_month_rates as first_payment
-    on first_payment.customer_id = customer_months.customer_id and first_payment.month = customer_months.month

@@ -7,12 +7,21 @@
 -- rates (metrics.md), so the previous month is converted again here at M's
 -- rates: previous_mrr_at_month_rates. Amounts are rounded to the reporting
 -- currency's minor unit per customer and month, so every aggregate of them is
--- exact and the MRR bridge holds to the cent.
+-- exact and the MRR bridge holds to the cent. The MRR right after the first
+-- payment is converted at each month's rates too: lifecycle's "expanded"
+-- compares it with the month's MRR on that one basis (metrics.md).
 with native as (
     select customer_id, month, currency, sum(mrr) as mrr_minor
     from {{ ref('int_mrr__subscription_snapshots') }}
     where instant_kind = 'month_end'
     group by customer_id, month, currency
+),
+
+first_payment_native as (
+    select customer_id, currency, sum(mrr) as mrr_minor
+    from {{ ref('int_mrr__subscription_snapshots') }}
+    where instant_kind = 'first_payment'
+    group by customer_id, currency
 ),
 
 grid as (
@@ -22,7 +31,9 @@ grid as (
 ),
 
 customer_currencies as (
-    select distinct customer_id, currency from native
+    select customer_id, currency from native
+    union
+    select customer_id, currency from first_payment_native
 ),
 
 paired as (
@@ -31,7 +42,8 @@ paired as (
         grid.month,
         customer_currencies.currency,
         coalesce(this_month.mrr_minor, 0) as mrr_minor,
-        coalesce(previous_month.mrr_minor, 0) as previous_mrr_minor
+        coalesce(previous_month.mrr_minor, 0) as previous_mrr_minor,
+        coalesce(first_payment.mrr_minor, 0) as first_payment_mrr_minor
     from grid
     inner join customer_currencies on customer_currencies.customer_id = grid.customer_id
     left join native as this_month
@@ -42,6 +54,9 @@ paired as (
         on previous_month.customer_id = grid.customer_id
        and previous_month.month = grid.month - interval 1 month
        and previous_month.currency = customer_currencies.currency
+    left join first_payment_native as first_payment
+        on first_payment.customer_id = grid.customer_id
+       and first_payment.currency = customer_currencies.currency
 ),
 
 converted as (
@@ -50,6 +65,7 @@ converted as (
         paired.month,
         paired.mrr_minor * cast(power(10, -coalesce(digits.minor_unit_digits, 2)) as decimal(10, 4)) as mrr_major,
         paired.previous_mrr_minor * cast(power(10, -coalesce(digits.minor_unit_digits, 2)) as decimal(10, 4)) as previous_mrr_major,
+        paired.first_payment_mrr_minor * cast(power(10, -coalesce(digits.minor_unit_digits, 2)) as decimal(10, 4)) as first_payment_mrr_major,
         case
             when paired.currency = reporting.currency then cast(1 as decimal(38, 12))
             when rates.rate_to_reporting is null and (paired.mrr_minor > 0 or paired.previous_mrr_minor > 0)
@@ -81,7 +97,11 @@ customer_months as (
             -- Each branch cast on its own: a CASE over round(x, 0) and round(x, 2) would take the scale of the first.
             when 0 then cast(round(sum(converted.previous_mrr_major * coalesce(converted.rate, 0)), 0) as decimal(18, 2))
             else cast(round(sum(converted.previous_mrr_major * coalesce(converted.rate, 0)), 2) as decimal(18, 2))
-        end as decimal(18, 2)) as previous_mrr_at_month_rates
+        end as decimal(18, 2)) as previous_mrr_at_month_rates,
+        cast(case any_value(reporting.minor_unit_digits)
+            when 0 then cast(round(sum(converted.first_payment_mrr_major * coalesce(converted.rate, 0)), 0) as decimal(18, 2))
+            else cast(round(sum(converted.first_payment_mrr_major * coalesce(converted.rate, 0)), 2) as decimal(18, 2))
+        end as decimal(18, 2)) as first_payment_mrr_at_month_rates
     from converted
     cross join {{ ref('int_fx__reporting_currency') }} as reporting
     group by converted.customer_id, converted.month
@@ -101,5 +121,6 @@ select
     mrr,
     previous_mrr,
     previous_mrr_at_month_rates,
+    first_payment_mrr_at_month_rates,
     had_mrr_before
 from with_history
