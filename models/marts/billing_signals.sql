@@ -67,9 +67,13 @@ card_expiring as (
     select signals.customer_id, 'card_expiring' as signal,
         min(cards.card_expires_at) as occurred_at,
         any_value(signals.mrr_now) as amount,
-        'Card ending ' || coalesce(any_value(cards.card_last4), '????') || ' expires '
-            || strftime(min(cards.card_expires_at) - interval 1 day, '%m/%Y') || ', before the next renewal' as detail
+        'Card ending ' || coalesce(any_value(cards.card_last4), '????')
+            || case when min(cards.card_expires_at) <= any_value(now_instant.now) then ' expired ' else ' expires ' end
+            || strftime(min(cards.card_expires_at) - interval 1 day, '%m/%Y')
+            || case when min(cards.card_expires_at) <= any_value(now_instant.now) then ': the next renewal fails unless it is updated' else ', before the next renewal' end
+            as detail
     from {{ ref('int_lifecycle__customer_signals') }} as signals
+    cross join now_instant
     inner join subscriptions on subscriptions.customer_id = signals.customer_id
     inner join {{ ref('stg_stripe__subscription_items') }} as items on items.subscription_id = subscriptions.subscription_id
     left join {{ ref('stg_stripe__customers') }} as stripe_customers on stripe_customers.customer_id = subscriptions.customer_id

@@ -67,6 +67,9 @@ describe('lifecycle stages and billing signals', () => {
 
   it('lists the signals a founder acts on, with the money at stake', async () => {
     expect(await signalsOf('expiring')).toEqual([{ signal: 'card_expiring', amount: 50 }]);
+    // June's card is still valid on June 15th: it expires, not expired.
+    const [card] = await scenario.query<{ detail: string }>(`select detail from marts.billing_signals where signal = 'card_expiring'`);
+    expect(card!.detail).toMatch(/^Card ending \d{4} expires 06\/2026, before the next renewal$/);
     expect(await signalsOf('leaving')).toEqual([{ signal: 'cancellation_scheduled', amount: 50 }]);
     // 50 -> 100 three days ago.
     expect(await signalsOf('upgraded')).toEqual([{ signal: 'upgraded', amount: 50 }]);
