@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildReports, type BuildStep, type BuiltReports } from '../reports/buildReports.js';
+import type { BuildStep, BuiltReports } from '../reports/buildReports.js';
 import { reportsPathsFor, reportsSourceDir } from '../reports/paths.js';
 
 /**
@@ -28,8 +28,9 @@ export function builtSiteExists(warehousePath: string): boolean {
   return existsSync(join(reportsPathsFor(warehousePath).siteDir, 'index.html'));
 }
 
-export function rebuildReports(options: ReportsStepOptions): Promise<BuiltReports> {
+export async function rebuildReports(options: ReportsStepOptions): Promise<BuiltReports> {
   const paths = reportsPathsFor(options.warehousePath);
+  const { buildReports } = await import('../reports/buildReports.js');
   return buildReports({
     ...paths,
     workDir: reportsWorkDirFor(options.warehousePath),

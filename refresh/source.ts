@@ -1,6 +1,5 @@
 import type { DemoAccount } from '../demo/account/account.js';
-import { generateDemoAccount } from '../demo/generate/generateDemoAccount.js';
-import { startDemoServer, type DemoServer } from '../demo/server/startDemoServer.js';
+import type { DemoServer } from '../demo/server/startDemoServer.js';
 
 /**
  * Where a refresh reads Stripe from: the account of STRIPE_API_KEY, or the
@@ -64,6 +63,11 @@ export interface DemoSourceOptions {
 export async function startDemoSource(options: DemoSourceOptions = {}): Promise<DemoSource> {
   const customers = options.customers ?? DEMO_CUSTOMERS;
   const seed = options.seed ?? DEMO_SEED;
+  // The generator (and faker's data) loads only when a demo account is wanted.
+  const [{ generateDemoAccount }, { startDemoServer }] = await Promise.all([
+    import('../demo/generate/generateDemoAccount.js'),
+    import('../demo/server/startDemoServer.js'),
+  ]);
   const account = generateDemoAccount({
     customers,
     seed,

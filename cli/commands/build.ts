@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadSettings, type Settings } from '../../config/settings.js';
-import { buildProject, type BuildResult, type ModelResult } from '../../transform/build.js';
+import type { BuildResult, ModelResult } from '../../transform/build.js';
 import type { TestResult } from '../../transform/dataTests.js';
 import { isNumberValue, tableCell } from '../../transform/plainRows.js';
 import { runtimeVars, type VarValue } from '../../transform/projectSettings.js';
@@ -35,6 +35,7 @@ Examples:
       const settings = loadSettings();
       const warehouse = await openForWriting('build', { path: settings.TRIBUTARY_DB });
       try {
+        const { buildProject } = await import('../../transform/build.js');
         const result = await buildProject({
           warehouse,
           projectDir: process.cwd(),

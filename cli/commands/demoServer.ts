@@ -3,9 +3,6 @@ import cliProgress from 'cli-progress';
 import { InvalidArgumentError, Option } from 'commander';
 import { loadSettings } from '../../config/settings.js';
 import { UsageError } from '../../errors/index.js';
-import { generateDemoAccount } from '../../demo/generate/generateDemoAccount.js';
-import { startDemoServer } from '../../demo/server/startDemoServer.js';
-import { accountSummary } from '../../demo/server/summary.js';
 import { isInteractive, renderTable } from '../output.js';
 
 function wholeNumber(name: string, min: number, max: number) {
@@ -72,6 +69,11 @@ Live changes from another terminal:
       const bar = isInteractive() ? new cliProgress.SingleBar({ format: 'generating {phase} [{bar}] {value}/{total} customers', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
       let lastLogged = -1;
       let phaseShown = '';
+      const [{ generateDemoAccount }, { startDemoServer }, { accountSummary }] = await Promise.all([
+        import('../../demo/generate/generateDemoAccount.js'),
+        import('../../demo/server/startDemoServer.js'),
+        import('../../demo/server/summary.js'),
+      ]);
       const account = generateDemoAccount({
         customers: flags.customers,
         seed: flags.seed,

@@ -3,7 +3,6 @@ import cliProgress from 'cli-progress';
 import { loadSettings } from '../../config/settings.js';
 import { UsageError } from '../../errors/index.js';
 import { EXTRACT_WAREHOUSE_OPTIONS } from '../../extract/stripe/bulkSettings.js';
-import { extractStripe } from '../../extract/stripe/extractStripe.js';
 import type { ExtractProgress, ExtractSummary, ProgressListener } from '../../extract/stripe/progress.js';
 import { defaultRateForKey } from '../../extract/stripe/rateBudget.js';
 import { streamNames } from '../../extract/stripe/streams.js';
@@ -76,6 +75,7 @@ export function registerExtract(program: Command): void {
       const display = isInteractive() ? new ProgressBars() : new ProgressLines();
       let summary: ExtractSummary;
       try {
+        const { extractStripe } = await import('../../extract/stripe/extractStripe.js');
         summary = await extractStripe({
           warehouse,
           apiKey,

@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadSettings } from '../../config/settings.js';
 import { UsageError } from '../../errors/index.js';
-import { importCrmFiles, type FileImportResult, type ImportProgress } from '../../extract/crm/importCrm.js';
+import type { FileImportResult, ImportProgress } from '../../extract/crm/importCrm.js';
 import { parseMapOption } from '../../extract/crm/mapOption.js';
 import { finishRun, startRun } from '../../extract/stripe/runs.js';
 import { crmObjectNames, crmSystems, type CrmSystem } from '../../extract/crm/types.js';
@@ -82,6 +82,7 @@ export function registerImportCrm(program: Command): void {
       // The run is recorded outside the import's transaction, so a failed import leaves its trace in meta.runs.
       const runId = await startRun(warehouse.db, { command: 'import crm' });
       try {
+        const { importCrmFiles } = await import('../../extract/crm/importCrm.js');
         const results = await importCrmFiles({ warehouse, files, system: options.system, object: options.object, map, encoding: options.encoding, onProgress: progress.update });
         await finishRun(warehouse.db, runId, { status: 'succeeded', counts: runCounts(results) });
         progress.stop();

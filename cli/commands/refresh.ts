@@ -3,7 +3,7 @@ import { loadSettings, type Settings } from '../../config/settings.js';
 import { UsageError } from '../../errors/index.js';
 import type { ExtractProgress } from '../../extract/stripe/progress.js';
 import type { BuildStep } from '../../reports/buildReports.js';
-import { runRefresh, type RefreshResult, type RefreshStepEvent, type StepRecord } from '../../refresh/runRefresh.js';
+import type { RefreshResult, RefreshStepEvent, StepRecord } from '../../refresh/runRefresh.js';
 import { DEMO_CUSTOMERS, DEMO_SEED, startDemoSource, stripeSource, type DemoSource, type StripeSource } from '../../refresh/source.js';
 import { reportsPathsFor } from '../../reports/paths.js';
 import { publishedPathFor } from '../../warehouse/publish.js';
@@ -92,6 +92,7 @@ export function registerRefresh(program: Command): void {
       let source: StripeSource | undefined;
       try {
         source = await openSource(settings, { demo: Boolean(flags.demo), customers: flags.demoCustomers });
+        const { runRefresh } = await import('../../refresh/runRefresh.js');
         const result = await runRefresh({
           warehouse,
           source,

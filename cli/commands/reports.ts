@@ -3,10 +3,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadSettings, type Settings } from '../../config/settings.js';
 import { UsageError, WorkError } from '../../errors/index.js';
-import { buildReports, type BuildStep } from '../../reports/buildReports.js';
-import { startReportsDev } from '../../reports/devReports.js';
+import type { BuildStep } from '../../reports/buildReports.js';
 import { defaultWorkDir, reportsPathsFor } from '../../reports/paths.js';
-import { startSiteServer } from '../../reports/serveSite.js';
 
 export function registerReports(program: Command): void {
   const reports = program
@@ -39,6 +37,7 @@ Nothing is fetched from the network while building or serving.`,
       process.once('SIGINT', interrupt);
       process.once('SIGTERM', interrupt);
       try {
+        const { buildReports } = await import('../../reports/buildReports.js');
         const built = await buildReports({
           ...paths,
           workDir: defaultWorkDir('build'),
@@ -64,6 +63,7 @@ Nothing is fetched from the network while building or serving.`,
     .action(async (options: { port?: string }) => {
       const settings = loadSettings();
       const paths = reportsPathsFor(settings.TRIBUTARY_DB);
+      const { startReportsDev } = await import('../../reports/devReports.js');
       const dev = await startReportsDev({
         publishedPath: paths.publishedPath,
         workDir: defaultWorkDir('dev'),
@@ -88,6 +88,7 @@ Nothing is fetched from the network while building or serving.`,
       if (!existsSync(join(paths.siteDir, 'index.html'))) {
         throw new WorkError(`No built reports at ${paths.siteDir} yet: run \`tributary reports build\` first.`);
       }
+      const { startSiteServer } = await import('../../reports/serveSite.js');
       const server = await startSiteServer({ siteDir: paths.siteDir, port: portOf(options.port, settings) });
       process.stdout.write(`Reports: ${server.url} (serving ${paths.siteDir}; Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {

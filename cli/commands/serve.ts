@@ -4,8 +4,7 @@ import { loadSettings, type Settings } from '../../config/settings.js';
 import { UsageError } from '../../errors/index.js';
 import type { RefreshStepEvent, RefreshTrigger } from '../../refresh/runRefresh.js';
 import { DEMO_CUSTOMERS, type DemoSource, type StripeSource } from '../../refresh/source.js';
-import { createServeLogger } from '../../serve/logger.js';
-import { startService, type Service } from '../../serve/service.js';
+import type { Service } from '../../serve/service.js';
 import { isInteractive } from '../output.js';
 import { openSource, wholeNumber } from './refresh.js';
 import { runtimeVarsFrom } from './build.js';
@@ -63,7 +62,7 @@ export function registerServe(program: Command): void {
         throw new UsageError('No Stripe key is set: set STRIPE_API_KEY to serve your account, or run `tributary serve --demo` (or `npm start`) to serve the built-in demo account.');
       }
       const source = await openSource(settings, { demo: Boolean(flags.demo), customers: flags.demoCustomers });
-      const logger = serveLogger(settings);
+      const logger = await serveLogger(settings);
       const service = await startConfiguredService({ settings, source, logger, port: flags.port ?? settings.TRIBUTARY_PORT, reports: flags.reports }).catch(async (error: unknown) => {
         await closeSource(source);
         throw error;
@@ -72,11 +71,12 @@ export function registerServe(program: Command): void {
     });
 }
 
-export function serveLogger(settings: Settings): Logger {
+export async function serveLogger(settings: Settings): Promise<Logger> {
+  const { createServeLogger } = await import('../../serve/logger.js');
   return createServeLogger({ secrets: [settings.STRIPE_API_KEY, settings.STRIPE_WEBHOOK_SECRET], pretty: isInteractive() });
 }
 
-export function startConfiguredService(options: {
+export async function startConfiguredService(options: {
   settings: Settings;
   source: StripeSource;
   logger: Logger;
@@ -85,6 +85,8 @@ export function startConfiguredService(options: {
   onStep?: (trigger: RefreshTrigger, event: RefreshStepEvent) => void;
 }): Promise<Service> {
   const { settings, source } = options;
+  // The server, scheduler and webhook modules load only when something serves.
+  const { startService } = await import('../../serve/service.js');
   return startService({
     warehousePath: settings.TRIBUTARY_DB,
     projectDir: process.cwd(),

@@ -45,7 +45,7 @@ export function registerStart(program: Command): void {
       const demo = !settings.STRIPE_API_KEY;
       if (demo) say('No STRIPE_API_KEY is set, so this runs on the built-in demo account.');
       const source = await openSource(settings, { demo, customers: flags.demoCustomers });
-      const logger = serveLogger(settings);
+      const logger = await serveLogger(settings);
       // Listening first: a port in use fails now, not after a refresh of several minutes.
       const service = await startConfiguredService({
         settings,

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadSettings } from '../../config/settings.js';
-import { testProject } from '../../transform/build.js';
 import { openForWriting } from '../writerWarehouse.js';
 import { printTestResult, printWarning, runtimeVarsFrom } from './build.js';
 
@@ -22,6 +21,7 @@ tests inside its transaction; this command changes no table.`,
       const settings = loadSettings();
       const warehouse = await openForWriting('test', { path: settings.TRIBUTARY_DB });
       try {
+        const { testProject } = await import('../../transform/build.js');
         const result = await testProject({
           warehouse,
           projectDir: process.cwd(),
