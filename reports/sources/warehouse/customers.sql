@@ -4,6 +4,8 @@ select
   customer_id,
   email,
   name,
+  -- What lists call the customer: a customer Stripe knows only by email is shown by it, not as a blank.
+  coalesce(nullif(trim(name), ''), email, customer_id) as display_name,
   company,
   origin,
   lifecycle_stage,
