@@ -9,7 +9,7 @@
  * of the file to its commit); the wall time of the whole command, start-up
  * included, is printed beside it. Peak RSS is the child's maxRSS, worker
  * threads and DuckDB included; beside it, what the CLI holds before the
- * import begins (every command's modules load at start).
+ * import begins (node, tsx, the command-line wiring and DuckDB).
  *
  * Options: --rows N (1000000), --keep (leave the temp directory), --json.
  */
@@ -42,11 +42,9 @@ export interface ImportMeasurement {
  * (process.resourceUsage().maxRSS, written to stderr on exit by a preloaded
  * module), so the measure is that process and nothing else.
  *
- * `cli` runs `tributary import crm FILE`, what a user runs; the CLI loads
- * every command's modules before it starts (the Stripe SDK, the demo account
- * generator, ...), about 120 MB the import does not use. `module` runs the
- * import module alone, as `refresh` or a script would call it: the import's
- * own footprint.
+ * `cli` runs `tributary import crm FILE`, what a user runs, command-line
+ * wiring included. `module` runs the import module alone, as a script would
+ * call it: the import's own footprint.
  */
 export async function measureImport(file: string, db: string, workDir: string, via: 'cli' | 'module' = 'cli'): Promise<ImportMeasurement> {
   const preload = join(workDir, 'report-max-rss.mjs');
@@ -87,7 +85,7 @@ try {
   });
   const wallSeconds = (performance.now() - started) / 1000;
   const maxRss = /maxrss-kb (\d+)/.exec(stderr);
-  const summary = /([\d,]+) rows into raw_crm\.\w+: .*\(import \S+, ([\d.]+) s(?:, ([\d,]+) rows\/s)?\)/.exec(stdout);
+  const summary = /([\d,]+) rows into raw_crm\.\w+: .*\(import \S+, ([\d.]+) s/.exec(stdout);
   const rows = summary ? Number(summary[1]!.replaceAll(',', '')) : 0;
   const importSeconds = summary ? Number(summary[2]) : Number.NaN;
   return {

@@ -30,7 +30,7 @@ describe('a 1,000,000-row export', () => {
     const smallFile = join(dir.path, 'hubspot-first-100k.csv');
     const smallBytes = await writeHubspotContactsExport(smallFile, 100_000);
 
-    // Each import module in a process of its own: the CLI would add the modules of every other command
+    // Each import module in a process of its own, without the command-line wiring
     // (npm run bench:import measures the CLI and shows that share).
     const small = await measureImport(smallFile, join(dir.path, 'small.duckdb'), dir.path, 'module');
     expect(small.status, small.stderr).toBe(0);

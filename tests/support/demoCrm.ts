@@ -11,26 +11,18 @@ import { Warehouse } from '../../warehouse/warehouse.js';
  * notes and tags typed against paying customers. The caller rebuilds the
  * marts afterwards (`tributary build`).
  */
-export interface DemoCrm {
-  readonly file: string;
-  readonly matchedContacts: number;
-  readonly prospects: number;
-  readonly notedCustomers: number;
-}
-
 const owners = ['Ana Silva', 'Ben Okafor', 'Emma Larsen'];
 /** CRM-only leads in the export: prospects in the marts. */
 export const demoCrmLeads = 40;
 const tagSets = [['smb', 'newsletter'], ['enterprise', 'partner'], ['referral']];
 
-export async function importDemoCrm(warehousePath: string, dir: string): Promise<DemoCrm> {
+export async function importDemoCrm(warehousePath: string, dir: string): Promise<void> {
   const warehouse = await Warehouse.open({ path: warehousePath });
   try {
     const customers = await warehouse.all<{ customer_id: string; email: string; name: string | null; mrr: number }>(
       `select customer_id, email, name, mrr::double as mrr from marts.customers where email is not null order by customer_id`,
     );
     const contacts = customers.filter((_, i) => i % 2 === 0);
-    const prospects = demoCrmLeads;
     const header = ['Record ID', 'First Name', 'Last Name', 'Email', 'Lifecycle Stage', 'Contact owner', 'Create Date', 'Company Name'];
     const rows = contacts.map((customer, i) => {
       const [first = '', ...rest] = (customer.name ?? '').split(' ');
@@ -38,7 +30,7 @@ export async function importDemoCrm(warehousePath: string, dir: string): Promise
       const email = i % 3 === 0 ? customer.email.toUpperCase() : customer.email;
       return [String(700_000 + i), first, rest.join(' '), email, 'customer', owners[i % owners.length]!, '2025-01-15 09:30', ''];
     });
-    for (let i = 0; i < prospects; i++) {
+    for (let i = 0; i < demoCrmLeads; i++) {
       rows.push([String(800_000 + i), 'Lead', `Number ${i + 1}`, `lead.${i + 1}@prospects.example`, 'lead', owners[i % owners.length]!, '2026-02-01 10:00', `Prospect Co ${i + 1}`]);
     }
     const file = join(dir, 'hubspot-crm-exports-all-contacts.csv');
@@ -51,7 +43,6 @@ export async function importDemoCrm(warehousePath: string, dir: string): Promise
       await addNote(warehouse.db, target, { kind: 'note', body: `Renewal call with ${customer.name ?? customer.email}: happy, asked about annual billing`, occurredAt: new Date('2026-10-01T15:00:00Z'), author: 'test' });
       await addTags(warehouse.db, target, tagSets[i % tagSets.length]!, 'test');
     }
-    return { file, matchedContacts: contacts.length, prospects, notedCustomers: paying.length };
   } finally {
     await warehouse.close();
   }
