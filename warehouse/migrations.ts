@@ -281,4 +281,14 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Customer ids that objects read by the Stripe extractor name, recorded with the page that
+    // brought them and cleared once a run has checked them against the customers held (deleted
+    // customers are not listed and are retrieved by id). Scanning every stored document for its
+    // customer field instead needed more memory than an extract is given.
+    id: '0103_stripe_customer_refs',
+    sql: `
+      create table meta.stripe_customer_refs (ref varchar not null);
+    `,
+  },
 ];

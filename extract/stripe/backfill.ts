@@ -1,19 +1,22 @@
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import type { StripeObject, StripeReader } from './client.js';
-import { completeSubLists, embeddedRows, objectRow, PAGE_SIZE } from './objects.js';
+import { completeSubLists, embeddedRows, objectRow, PAGE_SIZE, routingFields, wantedFields } from './objects.js';
 import type { RequestPool } from './pool.js';
 import type { ProgressListener, StreamSummary } from './progress.js';
-import { backfillTableName, clearStaging, completeBackfillTable, dedupeBackfillTable, mergeStaging, rawRowCount, resetBackfillTable, type MergeCounts } from './rawTables.js';
-import type { StagingWriter } from './stagingWriter.js';
+import { loadChunks, spoolLine, type BackfillSpool, type SpoolRow } from './backfillSpool.js';
+import { customerRefs } from './customers.js';
+import { backfillTable, clearStaging, completeBackfillTable, dedupeBackfillTable, mergeStaging, rawRowCount, type MergeCounts, type RawRow } from './rawTables.js';
+import type { PendingWrite, StagingWriter } from './stagingWriter.js';
 import { completeBackfill, planBackfill, planWindowRanges, readWindows, splitWindow, type BackfillWindow } from './state.js';
 import { listExpand, type StreamDefinition } from './streams.js';
 
 /**
  * Backfill: a complete read of streams by `created` windows up to the server
  * time T0 when it began. Windows of every stream run at once through the
- * shared request pool; each page is staged together with its window's cursor
- * in one transaction, so a killed run resumes where it stopped; a stream's
- * staged rows reach its raw table in one transaction when its last window ends.
+ * shared request pool; each page is spooled to disk before the transaction
+ * that records its window's cursor, so a killed run resumes where it stopped;
+ * a stream's spooled rows reach its raw table in one transaction when its
+ * last window ends.
  */
 export const DEFAULT_WINDOWS_PER_STREAM = 8;
 export const EVENT_RETENTION_SECONDS = 30 * 86_400;
@@ -42,6 +45,7 @@ export interface BackfillContext {
   /** Counts merged into streams filled by embedded copies (payment methods), per stream. */
   readonly derivedCounts: Map<string, MergeCounts>;
   readonly writer: StagingWriter;
+  readonly spool: BackfillSpool;
   /** Wall time spent merging completed streams (ms) and windows split, accumulated. */
   readonly timings: { mergeMs: number; splits: number };
 }
@@ -50,7 +54,7 @@ export interface BackfillContext {
 export async function startBackfill(
   warehouse: Warehouse,
   definition: StreamDefinition,
-  options: { t0: number; accountCreated: number | undefined; runId: string; windowsPerStream?: number },
+  options: { t0: number; accountCreated: number | undefined; runId: string; windowsPerStream?: number; spool: BackfillSpool },
 ): Promise<StreamBackfill> {
   const { t0 } = options;
   const count = options.windowsPerStream ?? DEFAULT_WINDOWS_PER_STREAM;
@@ -58,20 +62,20 @@ export async function startBackfill(
     definition.history === 'last_30_days'
       ? planWindowRanges(Math.max(t0 - EVENT_RETENTION_SECONDS, options.accountCreated ?? 0), t0, count, { openStart: false })
       : planWindowRanges(options.accountCreated ?? t0 - FALLBACK_HISTORY_SECONDS, t0, count);
+  await options.spool.reset(definition.name, t0);
   const windows = await warehouse.transaction(async (tx) => {
     // Staged incremental leftovers of this stream are superseded by the full read.
     await clearStaging(tx, definition.name);
-    await resetBackfillTable(tx, definition.name);
+    await tx.run(`drop table if exists ${backfillTable(definition.name)}`);
     return planBackfill(tx.db, definition.name, { t0, ranges, runId: options.runId });
   });
   return { definition, t0, mode: 'backfill', windows, startedAtMs: Date.now(), objects: 0, pages: 0 };
 }
 
 /** Picks up a backfill a previous run left unfinished; undefined when there is nothing to resume (start afresh). */
-export async function resumeBackfill(warehouse: Warehouse, definition: StreamDefinition, t0: number): Promise<StreamBackfill | undefined> {
+export async function resumeBackfill(warehouse: Warehouse, definition: StreamDefinition, t0: number, spool: BackfillSpool): Promise<StreamBackfill | undefined> {
   const windows = await readWindows(warehouse.db, definition.name);
-  const table = await warehouse.one(`select 1 from information_schema.tables where table_schema = 'raw_stripe' and table_name = ?`, [backfillTableName(definition.name)]);
-  if (windows.length === 0 || !table) return undefined;
+  if (windows.length === 0 || !spool.has(definition.name, t0)) return undefined;
   return { definition, t0, mode: 'resume', windows, startedAtMs: Date.now(), objects: 0, pages: 0 };
 }
 
@@ -162,8 +166,8 @@ async function readWindow(context: BackfillContext, backfill: StreamBackfill, wi
   const definition = backfill.definition;
   const expand = listExpand(definition);
   let startingAfter: string | undefined;
-  // The previous page commits while the next one is fetched; at most one page per window waits uncommitted.
-  let previousWrite: Promise<void> | undefined;
+  // The previous page is stored while the next one is fetched: at most one page per window waits in memory.
+  let previousWrite: PendingWrite | undefined;
   try {
     while (!window.done && !stopped()) {
       const upper = window.cursor ?? window.hi;
@@ -171,26 +175,23 @@ async function readWindow(context: BackfillContext, backfill: StreamBackfill, wi
       if (expand.length > 0) params['expand'] = expand;
       if (startingAfter) params['starting_after'] = startingAfter;
       const what = `${definition.name}: the page of objects created ${isoSecond(window.lo)} to ${isoSecond(upper)}${startingAfter ? ` after ${startingAfter}` : ''}`;
-      const page = await context.pool.run(() => context.reader.read(what, (api) => definition.list!(api, params)));
-      const objects: StripeObject[] = await Promise.all(page.data.map((object) => completeSubLists(context.reader, context.pool, definition, object)));
+      const page = await readPage(context, definition, params, what);
       if (stopped()) return;
-      const syncedAt = new Date();
-      const rows = objects.map((object) => ({ stream: definition.name, row: objectRow(object, syncedAt), backfill: true }));
-      const copies = objects.flatMap((object) => embeddedRows(definition, object, syncedAt));
-      const last = objects[objects.length - 1];
-      if (last) {
-        if (typeof last.created === 'number') window.cursor = last.created;
-        startingAfter = last.id;
+      if (page.last) {
+        if (page.last.created !== undefined) window.cursor = page.last.created;
+        startingAfter = page.last.id;
       }
       window.pages++;
-      window.objects += objects.length;
-      window.done = !page.has_more || objects.length === 0;
-      if (previousWrite) await previousWrite;
+      window.objects += page.count;
+      window.done = !page.hasMore || page.count === 0;
+      if (previousWrite) await previousWrite.stored;
       previousWrite = context.writer.write({
-        rows: [...rows, ...copies],
+        rows: page.copies,
+        customerRefs: page.customerRefs,
+        spooled: { stream: definition.name, t0: backfill.t0, lines: page.lines },
         window: { target: window, cursor: window.cursor, done: window.done, pages: window.pages, objects: window.objects },
       });
-      backfill.objects += objects.length;
+      backfill.objects += page.count;
       backfill.pages++;
       context.emit({
         type: 'stream_progress',
@@ -203,8 +204,50 @@ async function readWindow(context: BackfillContext, backfill: StreamBackfill, wi
       });
     }
   } finally {
-    if (previousWrite) await previousWrite;
+    // Commits are in order: the last page's commit means the window's whole state is in the warehouse.
+    if (previousWrite) await previousWrite.committed;
   }
+}
+
+/** A listed page as it is written: only text and the few fields the window needs. */
+interface PageRows {
+  readonly lines: Buffer[];
+  readonly copies: { stream: string; row: RawRow }[];
+  readonly customerRefs: string[];
+  readonly count: number;
+  readonly hasMore: boolean;
+  readonly last: { id: string; created: number | undefined } | undefined;
+}
+
+/**
+ * Reads a page and turns it into what is written. Its own function so the
+ * parsed objects (several times the size of their text) are garbage before
+ * the window waits for its previous page's commit.
+ */
+async function readPage(context: BackfillContext, definition: StreamDefinition, params: Record<string, unknown>, what: string): Promise<PageRows> {
+  const page = await context.pool.run(() => context.reader.readListText(what, wantedFields(definition), (api) => definition.list!(api, params)));
+  const syncedAt = new Date();
+  const listed = await Promise.all(
+    page.data.map(async (text): Promise<{ object: StripeObject; row: SpoolRow }> => {
+      if (definition.subLists.some((sub) => text.listHasMore(sub.field))) {
+        // Rare: an embedded list longer than Stripe shows. Its rest is read into the parsed object, stored re-serialised.
+        const object = await completeSubLists(context.reader, context.pool, definition, JSON.parse(text.text) as StripeObject);
+        return { object, row: objectRow(object, syncedAt) };
+      }
+      const object = routingFields(definition, text);
+      return { object, row: { id: object.id, data: text.oneLine(), deleted: object.deleted === true, syncedAt } };
+    }),
+  );
+  const objects = listed.map((entry) => entry.object);
+  const last = objects[objects.length - 1];
+  return {
+    lines: listed.map((entry) => spoolLine(entry.row)),
+    copies: objects.flatMap((object) => embeddedRows(definition, object, syncedAt)),
+    customerRefs: customerRefs(definition, objects),
+    count: objects.length,
+    hasMore: page.has_more,
+    last: last ? { id: last.id, created: typeof last.created === 'number' ? last.created : undefined } : undefined,
+  };
 }
 
 /**
@@ -252,7 +295,11 @@ async function completeStream(context: BackfillContext, backfill: StreamBackfill
   const definition = backfill.definition;
   const syncedAt = new Date();
   const mergeStarted = performance.now();
-  await context.warehouse.transaction((tx) => dedupeBackfillTable(tx, definition.name));
+  // Its own transaction: the key the swap adds must not see the duplicates deleted here (see dedupeBackfillTable).
+  await context.warehouse.transaction(async (tx) => {
+    await loadChunks(tx, definition.name, context.spool.chunks(definition.name, backfill.t0));
+    await dedupeBackfillTable(tx, definition.name);
+  });
   const counts = await context.warehouse.transaction(async (tx) => {
     const merged = await completeBackfillTable(tx, definition.name, {
       syncedAt,
@@ -265,6 +312,7 @@ async function completeStream(context: BackfillContext, backfill: StreamBackfill
     await completeBackfill(tx.db, definition.name, { completedAt: context.reader.serverNow(), cursor: backfill.t0, runId: context.runId, objectCount, succeededAt: syncedAt });
     return merged;
   });
+  await context.spool.remove(definition.name);
   context.timings.mergeMs += performance.now() - mergeStarted;
   const seconds = (Date.now() - backfill.startedAtMs) / 1000;
   context.emit({ type: 'stream_finished', stream: definition.name, mode: backfill.mode, counts, seconds, objects: backfill.objects, pages: backfill.pages });

@@ -1,9 +1,11 @@
-import { Agent } from 'node:http';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Agent, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import Stripe from 'stripe';
 import { UsageError } from '../../errors/index.js';
 import { RateBudget } from './rateBudget.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.js';
+import { ObjectText, splitListPage, type ListPageText, type WantedFields } from './listText.js';
 import { redactSecrets } from './secrets.js';
 
 /** A Stripe object as the API returns it: we keep it whole, so only the fields we route on are typed. */
@@ -81,6 +83,49 @@ export interface ClientStats {
   networkErrors: number;
 }
 
+/** Set around an SDK call whose list answer should come back as text (see listText.ts). */
+const listTextScope = new AsyncLocalStorage<WantedFields>();
+
+type SdkResponse = Awaited<ReturnType<InstanceType<typeof Stripe.HttpClient>['makeRequest']>>;
+
+/**
+ * An answer whose body, when it is a list, reaches the SDK split into object
+ * texts instead of parsed (the SDK passes a successful body through as is).
+ * Errors and anything that is not a list are parsed as the SDK would.
+ */
+class ListTextResponse extends Stripe.HttpClientResponse {
+  constructor(
+    private readonly inner: SdkResponse,
+    private readonly wanted: WantedFields,
+  ) {
+    super(inner.getStatusCode(), inner.getHeaders());
+  }
+
+  override getRawResponse(): unknown {
+    return this.inner.getRawResponse();
+  }
+
+  override toStream(done: () => void): unknown {
+    return this.inner.toStream(done);
+  }
+
+  override async toJSON(): Promise<unknown> {
+    if (this.getStatusCode() !== 200) return this.inner.toJSON();
+    const raw = this.inner.getRawResponse() as IncomingMessage;
+    const body = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      raw.on('data', (chunk: Buffer) => chunks.push(chunk));
+      raw.once('error', (error) => reject(Stripe.HttpClient.makeResponseBodyError(error)));
+      // Not every truncated answer emits an error: closing before the end is one.
+      raw.once('close', () => {
+        if (!raw.complete) reject(Stripe.HttpClient.makeResponseBodyError(null));
+      });
+      raw.once('end', () => resolve(Buffer.concat(chunks)));
+    });
+    return splitListPage(body, this.wanted) ?? JSON.parse(body.toString('utf8'));
+  }
+}
+
 /**
  * Wraps the SDK's own Node HTTP client: refuses anything but GET, spends one
  * token of the shared budget per request actually sent (the SDK may resend
@@ -107,7 +152,8 @@ class GuardedHttpClient extends Stripe.HttpClient {
     this.onSend();
     const response = await this.inner.makeRequest(host, port, path, method, headers, requestData, protocol, timeout);
     this.onResponse(response.getHeaders() as Record<string, unknown>);
-    return response;
+    const wanted = listTextScope.getStore();
+    return wanted ? new ListTextResponse(response, wanted) : response;
   }
 }
 
@@ -254,6 +300,19 @@ export class StripeReader {
         },
       },
     );
+  }
+
+  /**
+   * A list read whose page comes back as object texts (see listText.ts):
+   * for reads that store what they list without looking inside.
+   */
+  async readListText(what: string, wanted: WantedFields, call: (api: StripeReadApi) => Promise<StripeList>): Promise<ListPageText> {
+    const page = await this.read(what, (api) => listTextScope.run(wanted, () => call(api)));
+    // A body that was not a list object came back parsed: say so rather than store it wrongly.
+    if (!Array.isArray(page.data) || page.data.some((object) => !(object instanceof ObjectText))) {
+      throw new Error(`${what}: the answer was not a list of objects.`);
+    }
+    return page as unknown as ListPageText;
   }
 
   /** Server time as of the latest answer, epoch seconds; the local clock until the first answer arrives. */

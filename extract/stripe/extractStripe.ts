@@ -1,9 +1,10 @@
 import { UsageError, WorkError } from '../../errors/index.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
+import { BackfillSpool } from './backfillSpool.js';
 import { withBulkLoadSettings } from './bulkSettings.js';
 import { addCounts, resumeBackfill, runBackfills, startBackfill, type StreamBackfill } from './backfill.js';
 import { StripeReader, type StripeObject } from './client.js';
-import { findMissingCustomers, stageMissingCustomers } from './customers.js';
+import { clearCustomerRefs, findMissingCustomers, stageMissingCustomers } from './customers.js';
 import { CURSOR_OVERLAP_SECONDS, STALE_CURSOR_SECONDS, stageIncrementalChanges, type AppliedEvent, type IncrementalPlan } from './incremental.js';
 import { concurrencyFor, defaultConcurrency, RequestPool } from './pool.js';
 import type { ExtractSummary, ProgressListener, StreamMode, StreamSummary } from './progress.js';
@@ -71,7 +72,8 @@ async function extract(options: ExtractStripeOptions): Promise<ExtractSummary> {
     options.onProgress?.(event);
   };
   const { warehouse } = options;
-  const writer = new StagingWriter(warehouse);
+  const spool = BackfillSpool.forWarehouse(warehouse.path);
+  const writer = new StagingWriter(warehouse, spool);
   const startedMs = Date.now();
 
   await warehouse.transaction(async (tx) => {
@@ -85,18 +87,21 @@ async function extract(options: ExtractStripeOptions): Promise<ExtractSummary> {
     if (selected.has('account')) summaries.push(await storeAccount(warehouse, account, runId));
 
     const states = await readSyncStates(warehouse.db);
+    // Spooled pages of full reads no longer under way (finished, or died before their state was recorded) are leftovers.
+    await spool.removeAllBut(new Map([...states.values()].filter((state) => state.phase === 'backfill' && state.backfill_started_at !== null).map((state) => [state.stream, state.backfill_started_at!])));
     const plan = await planRun({ selected, states, full: Boolean(options.full), serverTime, emit, applied: await readAppliedEvents(warehouse.db) });
 
     const backfills: StreamBackfill[] = [];
     for (const definition of plan.backfill) {
       const state = states.get(definition.name);
-      const resumed = state?.phase === 'backfill' && state.backfill_started_at !== null ? await resumeBackfill(warehouse, definition, state.backfill_started_at) : undefined;
+      const resumed = state?.phase === 'backfill' && state.backfill_started_at !== null ? await resumeBackfill(warehouse, definition, state.backfill_started_at, spool) : undefined;
       backfills.push(
         resumed ??
           (await startBackfill(warehouse, definition, {
             t0: serverTime,
             accountCreated: typeof account.created === 'number' ? account.created : undefined,
             runId,
+            spool,
             ...(options.windowsPerStream !== undefined ? { windowsPerStream: options.windowsPerStream } : {}),
           })),
       );
@@ -106,7 +111,7 @@ async function extract(options: ExtractStripeOptions): Promise<ExtractSummary> {
     summaries.push(
       ...(await runBackfills(
         // A few windows more than request slots, so a window busy with its commit or sub-lists never leaves a slot idle.
-        { warehouse, reader, pool, runId, emit, activeWindowLimit: () => pool.size + 4, derivedCounts, writer, timings },
+        { warehouse, reader, pool, runId, emit, activeWindowLimit: () => pool.size + 4, derivedCounts, writer, spool, timings },
         backfills,
       )),
     );
@@ -124,7 +129,7 @@ async function extract(options: ExtractStripeOptions): Promise<ExtractSummary> {
     const customersComplete = selected.has('customers') && (backfilledNow.has('customers') || plan.incremental.eventDriven.some((definition) => definition.name === 'customers'));
     let missingCustomers = 0;
     if (customersComplete) {
-      const missing = await findMissingCustomers(warehouse, { rawSince: await lastCustomerCheck(warehouse.db), stagedStreams: incrementalStreams });
+      const missing = await findMissingCustomers(warehouse, { stagedStreams: incrementalStreams });
       missingCustomers = missing.length;
       if (missing.length > 0) await stageMissingCustomers({ writer, reader, pool }, missing);
     }
@@ -151,6 +156,7 @@ async function extract(options: ExtractStripeOptions): Promise<ExtractSummary> {
         out.push({ stream: name, mode: 'incremental', ...counts, seconds, objects: read?.objects ?? 0, pages: read?.pages ?? 0 });
       }
       await recordAppliedEvents(tx.db, staged.applied, incrementalTime - CURSOR_OVERLAP_SECONDS);
+      if (customersComplete) await clearCustomerRefs(tx);
       if (selected.has('payment_methods') && !incrementalStreams.some((definition) => definition.name === 'payment_methods')) {
         // Filled by its parents' full reads this run: its events cursor starts where theirs did.
         const parents = backfills.filter((backfill) => streamsEmbedding('payment_methods').some((parent) => parent.name === backfill.definition.name));
@@ -184,7 +190,6 @@ async function extract(options: ExtractStripeOptions): Promise<ExtractSummary> {
         ...Object.fromEntries(ordered.map((summary) => [summary.stream, { mode: summary.mode, new: summary.new, updated: summary.updated, deleted: summary.deleted, objects: summary.objects, pages: summary.pages, seconds: round(summary.seconds) }])),
         _requests: reader.stats.requests,
         _retries: reader.stats.retries,
-        ...(customersComplete ? { [CUSTOMER_CHECK_MARK]: true } : {}),
       },
     });
     return { runId, streams: ordered, requests: reader.stats.requests, retries: reader.stats.retries, notices,
@@ -200,6 +205,7 @@ async function extract(options: ExtractStripeOptions): Promise<ExtractSummary> {
     throw failure;
   } finally {
     reader.close();
+    spool.dispose();
   }
 }
 
@@ -259,28 +265,6 @@ async function planRun(options: { selected: Set<string>; states: Map<string, Syn
     backfill,
     incremental: { eventDriven, eventsCursor: cursors.length > 0 ? Math.min(...cursors) : undefined, createdMode, applied: options.applied },
   };
-}
-
-/** Marks, in a run's counts, that it checked every stored object's customer reference. */
-const CUSTOMER_CHECK_MARK = '_customer_refs_checked';
-
-/**
- * When the last run that checked customer references began: rows stored since
- * then (by it after the check, or by runs that died) are checked again.
- */
-async function lastCustomerCheck(db: Db): Promise<Date | undefined> {
-  const runs = await db
-    .selectFrom('meta.runs')
-    .select(['started_at', 'counts'])
-    .where('command', '=', 'extract stripe')
-    .where('status', '=', 'succeeded')
-    .orderBy('started_at', 'desc')
-    .execute();
-  for (const run of runs) {
-    const counts = typeof run.counts === 'string' ? (JSON.parse(run.counts) as Record<string, unknown>) : run.counts;
-    if (counts?.[CUSTOMER_CHECK_MARK] === true) return run.started_at;
-  }
-  return undefined;
 }
 
 async function readAppliedEvents(db: Db): Promise<Set<string>> {

@@ -91,7 +91,7 @@ export async function stageIncrementalChanges(context: IncrementalContext, plan:
     await listSince(context, eventsStream?.definition ?? eventsDefinition(), since, async (events, syncedAt) => {
       for (const event of events) noteChange(changes, event, eventDrivenNames, plan.applied, applied);
       if (eventsStream) {
-        await context.writer.write({ rows: events.map((event) => ({ stream: 'events', row: objectRow(event, syncedAt) })) });
+        await context.writer.write({ rows: events.map((event) => ({ stream: 'events', row: objectRow(event, syncedAt) })) }).committed;
         const entry = progressOf('events');
         entry.objects += events.length;
         entry.pages++;
@@ -106,7 +106,7 @@ export async function stageIncrementalChanges(context: IncrementalContext, plan:
     if (definition.name === 'events') continue;
     await listSince(context, definition, cursor - CURSOR_OVERLAP_SECONDS, async (objects, syncedAt) => {
       const completed = await Promise.all(objects.map((object) => completeSubLists(context.reader, context.pool, definition, object)));
-      await context.writer.write({ rows: completed.map((object) => ({ stream: definition.name, row: objectRow(object, syncedAt) })) });
+      await context.writer.write({ rows: completed.map((object) => ({ stream: definition.name, row: objectRow(object, syncedAt) })) }).committed;
       const entry = progressOf(definition.name);
       entry.objects += objects.length;
       entry.pages++;
@@ -171,7 +171,7 @@ async function refetchChanged(context: IncrementalContext, changes: readonly Cha
     const batch = changes.slice(i, i + REFETCH_BATCH);
     const syncedAt = new Date();
     const rows = (await Promise.all(batch.map((change) => refetchOne(context, change, syncedAt)))).flat();
-    await context.writer.write({ rows });
+    await context.writer.write({ rows }).committed;
     for (const change of batch) {
       const entry = progressOf(change.definition.name);
       entry.objects++;

@@ -2,6 +2,7 @@ import type { StripeList, StripeObject, StripeReader } from './client.js';
 import type { RequestPool } from './pool.js';
 import type { RawRow } from './rawTables.js';
 import type { StreamDefinition } from './streams.js';
+import type { ObjectText, WantedFields } from './listText.js';
 
 /**
  * Turning objects as listed or retrieved into the rows we store: truncated
@@ -63,6 +64,36 @@ export function embeddedRows(stream: StreamDefinition, object: StripeObject, syn
     }
   }
   return out;
+}
+
+const wantedByStream = new WeakMap<StreamDefinition, WantedFields>();
+
+/** What a page of the stream is split for: the fields routingFields reads and the embedded lists to complete. */
+export function wantedFields(stream: StreamDefinition): WantedFields {
+  let wanted = wantedByStream.get(stream);
+  if (!wanted) {
+    wanted = {
+      fields: [...new Set(['id', 'object', 'created', 'deleted', ...stream.customerFields, ...stream.embedded.map((copy) => copy.path[0]!)])],
+      lists: stream.subLists.map((sub) => sub.field),
+    };
+    wantedByStream.set(stream, wanted);
+  }
+  return wanted;
+}
+
+/**
+ * The top-level fields the extractor routes a listed object on: its identity,
+ * the customer fields, and the fields holding embedded copies.
+ */
+export function routingFields(stream: StreamDefinition, listed: ObjectText): StripeObject {
+  // Every field read here is one wantedFields names.
+  const object: StripeObject = { id: listed.field('id') as string, object: listed.field('object') as string };
+  const created = listed.field('created');
+  if (typeof created === 'number') object.created = created;
+  if (listed.field('deleted') === true) object.deleted = true;
+  for (const field of stream.customerFields) object[field] = listed.field(field);
+  for (const copy of stream.embedded) object[copy.path[0]!] = listed.field(copy.path[0]!);
+  return object;
 }
 
 /**

@@ -25,7 +25,7 @@ const STAGING_COLUMNS: readonly BulkColumn[] = [...RAW_COLUMNS, { name: 'seq', t
 
 let lastSeq = 0;
 /** Increasing within a process and, being clock-based (microseconds), across the runs that resume one another. */
-function nextSeq(): number {
+export function nextSeq(): number {
   lastSeq = Math.max(lastSeq + 1, Date.now() * 1000);
   return lastSeq;
 }
@@ -75,14 +75,13 @@ export async function resetBackfillTable(session: SqlSession, stream: string): P
 }
 
 /**
- * Appends rows to the stream's staging table (or, for a full read, its
- * backfill table). A row for an id staged before (a resumed window re-reads
- * its cursor's second) supersedes it: the merge keeps each id's latest version.
+ * Appends rows to the stream's staging table. A row for an id staged before
+ * supersedes it: the merge keeps each id's latest version.
  */
-export async function stageRows(session: SqlSession, stream: string, rows: readonly RawRow[], options: { backfill?: boolean } = {}): Promise<number> {
+export async function stageRows(session: SqlSession, stream: string, rows: readonly RawRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   return session.append(
-    options.backfill ? { schema: RAW_SCHEMA, table: backfillTableName(stream) } : { schema: STAGING_SCHEMA, table: stream },
+    { schema: STAGING_SCHEMA, table: stream },
     STAGING_COLUMNS,
     rows.map((row) => [row.id, row.data, row.syncedAt, row.deleted, nextSeq()]),
   );

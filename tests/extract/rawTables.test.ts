@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { completeBackfillTable, dedupeBackfillTable, ensureStreamTables, mergeStaging, resetBackfillTable, stagedCount, stageRows, type RawRow } from '../../extract/stripe/rawTables.js';
+import { BackfillSpool, loadChunks, spoolLine } from '../../extract/stripe/backfillSpool.js';
+import { completeBackfillTable, dedupeBackfillTable, ensureStreamTables, mergeStaging, stagedCount, stageRows, type RawRow } from '../../extract/stripe/rawTables.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 
 let dir: string;
@@ -24,6 +25,17 @@ const customer = (id: string, fields: Record<string, unknown> = {}): RawRow => (
   deleted: false,
   syncedAt: at,
 });
+
+/** A full read of customers as the backfill does it: each chunk spooled to disk, then loaded and deduplicated at its end. */
+async function spoolFullRead(chunks: RawRow[][]): Promise<void> {
+  const spool = BackfillSpool.forWarehouse(join(dir, 'w.duckdb'));
+  await spool.reset('customers', 1_800_000_000);
+  for (const chunk of chunks) await spool.writeChunk('customers', 1_800_000_000, chunk.map(spoolLine));
+  await warehouse.transaction(async (tx) => {
+    await loadChunks(tx, 'customers', spool.chunks('customers', 1_800_000_000));
+    await dedupeBackfillTable(tx, 'customers');
+  });
+}
 
 async function rows() {
   return warehouse.all<{ id: string; email: string | null; deleted: boolean }>(
@@ -131,11 +143,8 @@ describe('raw tables', () => {
   });
 
   it('a first full read becomes the raw table: duplicates dropped, keyed by id, no bookkeeping column left', async () => {
-    await warehouse.transaction((tx) => resetBackfillTable(tx, 'customers'));
-    await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_a', { email: 'first@example.com' }), customer('cus_b')], { backfill: true }));
-    // A resumed window re-reads a second: cus_a again, newer.
-    await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_a', { email: 'again@example.com' })], { backfill: true }));
-    await warehouse.transaction((tx) => dedupeBackfillTable(tx, 'customers'));
+    // A resumed window re-reads a second: cus_a again, newer, in a later chunk.
+    await spoolFullRead([[customer('cus_a', { email: 'first@example.com' }), customer('cus_b')], [customer('cus_a', { email: 'again@example.com' })]]);
     const counts = await warehouse.transaction((tx) => completeBackfillTable(tx, 'customers', { syncedAt: at, completeReadStartedAt: 1_800_000_000 }));
     expect(counts).toEqual({ new: 2, updated: 0, deleted: 0 });
     expect(await rows()).toEqual([
@@ -160,9 +169,7 @@ describe('raw tables', () => {
     );
     await warehouse.transaction((tx) => mergeStaging(tx, 'customers', { syncedAt: at }));
     const later = new Date('2026-04-01T00:00:00Z');
-    await warehouse.transaction((tx) => resetBackfillTable(tx, 'customers'));
-    await warehouse.transaction((tx) => stageRows(tx, 'customers', [customer('cus_stays', { email: 'changed@example.com' }), customer('cus_brand_new')], { backfill: true }));
-    await warehouse.transaction((tx) => dedupeBackfillTable(tx, 'customers'));
+    await spoolFullRead([[customer('cus_stays', { email: 'changed@example.com' }), customer('cus_brand_new')]]);
     const counts = await warehouse.transaction((tx) => completeBackfillTable(tx, 'customers', { syncedAt: later, completeReadStartedAt: 1_800_000_000 }));
     expect(counts).toEqual({ new: 1, updated: 1, deleted: 1 });
     const all = await warehouse.all<{ id: string; name: string | null; email: string; deleted: boolean; synced_at: Date }>(

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoServer } from '../../demo/server/startDemoServer.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
@@ -63,6 +64,9 @@ describe('kill -9 during a backfill, then resume', () => {
     try {
       expect(await warehouse.all(`select count(*)::int as n from meta.sync_windows`)).toEqual([{ n: 0 }]);
       expect(await warehouse.all(`select table_name from information_schema.tables where table_schema = 'raw_stripe' and table_name like '\\_backfill%' escape '\\'`)).toEqual([]);
+      // The pages spooled beside the warehouse by the killed runs are gone with their full reads; the noted customer ids were checked.
+      expect(existsSync(interruptedPath.replace(/\.duckdb$/, '.backfill')) ? readdirSync(interruptedPath.replace(/\.duckdb$/, '.backfill')) : []).toEqual([]);
+      expect(await warehouse.all(`select count(*)::int as n from meta.stripe_customer_refs`)).toEqual([{ n: 0 }]);
       for (const stream of ['customers', 'invoices', 'charges', 'events']) {
         expect(await warehouse.all(`select count(*)::int as n from raw_stripe_staging.${stream}`), stream).toEqual([{ n: 0 }]);
         expect(await warehouse.all(`select (count(*) - count(distinct id))::int as n from raw_stripe.${stream}`), stream).toEqual([{ n: 0 }]);

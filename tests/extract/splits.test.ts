@@ -24,7 +24,8 @@ afterAll(async () => {
 
 describe('splitting long windows', () => {
   it('splits windows when the streams have too few to keep the pool busy', () => {
-    expect(split.timings.windowSplits).toBeGreaterThan(3);
+    // How many depends on the machine's speed (idle capacity is looked for every 250 ms); that it happens does not.
+    expect(split.timings.windowSplits).toBeGreaterThan(0);
     // A page in flight when its window was split may re-read a few objects of the new window: never fewer.
     const invoices = split.streams.find((s) => s.stream === 'invoices')!;
     expect(invoices.objects).toBeGreaterThanOrEqual(server.account.counts()['invoices']!);
