@@ -3,6 +3,7 @@ import type { Kind } from '../account/kinds.js';
 import { expandTree, type Expand, type Json } from '../account/render/context.js';
 import { ApiError, invalidParam, noSuch, unknownParam } from './errors.js';
 import type { QueryParams } from './query.js';
+import { ListText, type RenderCache } from './renderCache.js';
 
 const CREATED_OPERATORS = ['gt', 'gte', 'lt', 'lte'] as const;
 const MAX_EXPAND_DEPTH = 4;
@@ -127,7 +128,7 @@ export function parseList(view: AccountView, spec: CollectionSpec, query: QueryP
  * object; the page holds the objects just older (`starting_after`) or just newer
  * (`ending_before`) than it.
  */
-export function listPage(view: AccountView, spec: CollectionSpec, request: ListRequest, url: string): Json {
+export function listPage(view: AccountView, spec: CollectionSpec, request: ListRequest, url: string, cache?: RenderCache): Json | ListText {
   const index = view.index(spec.name);
   const store = view.store;
   let lo = index.lowerBound(request.createdFrom);
@@ -171,6 +172,10 @@ export function listPage(view: AccountView, spec: CollectionSpec, request: ListR
   const page = found.slice(0, request.limit);
   if (forward) page.reverse();
   const ctx = view.context();
+  if (cache) {
+    const variant = JSON.stringify(request.expand);
+    return new ListText(page.map((position) => cache.text(spec.kind, index.order[position]!, variant, () => spec.render(ctx, index.order[position]!, request.expand))), hasMore, url);
+  }
   const data = page.map((position) => spec.render(ctx, index.order[position]!, request.expand));
   return { object: 'list', data, has_more: hasMore, url };
 }

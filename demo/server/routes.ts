@@ -8,15 +8,16 @@ import type { Json } from '../account/render/context.js';
 import { noSuch, unrecognizedUrl, invalidParam } from './errors.js';
 import { arrayPage, checkParams, listPage, parseExpand, parseList, parsePage } from './listing.js';
 import type { QueryParams } from './query.js';
+import type { ListText, RenderCache } from './renderCache.js';
 
 export interface Answer {
   /** The route pattern, for statistics: `GET /v1/customers/:id`. */
   route: string;
-  body: Json;
+  body: Json | ListText;
 }
 
 /** Answers one GET of Stripe's API from the account view (throws ApiError for Stripe's error answers). */
-export function answerGet(view: AccountView, path: string, query: QueryParams): Answer {
+export function answerGet(view: AccountView, path: string, query: QueryParams, cache?: RenderCache): Answer {
   const parts = path.split('/').filter(Boolean).map((part) => decodeURIComponent(part));
   if (parts[0] !== 'v1' || parts.length < 2) throw unrecognizedUrl('GET', path);
   const [, resource, id, sub, subId] = parts as [string, string, string?, string?, string?];
@@ -60,7 +61,7 @@ export function answerGet(view: AccountView, path: string, query: QueryParams): 
 
   if (id === undefined) {
     const request = parseList(view, spec, query, resource === 'events' ? ['types', 'delivery_success'] : []);
-    return { route: listRoute, body: listPage(view, spec, request, `/v1/${resource}`) };
+    return { route: listRoute, body: listPage(view, spec, request, `/v1/${resource}`, cache) };
   }
 
   const idx = view.find(resource, id);

@@ -8,6 +8,8 @@ import { answerAdmin, type AdminBody } from './admin.js';
 import { ApiError, apiError, invalidKey, missingKey, rateLimited, readOnly } from './errors.js';
 import { parseQuery } from './query.js';
 import { answerGet } from './routes.js';
+import { ListText, RenderCache } from './renderCache.js';
+import type { AccountView } from '../account/collections.js';
 
 export interface DemoServerOptions {
   account: DemoAccount;
@@ -20,6 +22,12 @@ export interface DemoServerOptions {
   /** Fraction of API requests answered with an injected 429 or 500 (half each). */
   faultRate?: number;
   faultSeed?: number;
+  /**
+   * Keep every list object's JSON text once rendered, and render these list
+   * requests (path and query, e.g. `/v1/invoices?limit=100`) through every
+   * page before serving: for benchmarks, see renderCache.ts.
+   */
+  prerender?: readonly string[];
 }
 
 export interface DemoServerStats {
@@ -117,6 +125,19 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
+/** Renders a list request's every page into the cache. */
+function prerender(view: AccountView, request: string, cache: RenderCache): void {
+  const url = new URL(request, 'http://127.0.0.1');
+  let startingAfter: string | undefined;
+  for (;;) {
+    const query = new URLSearchParams(url.search);
+    if (startingAfter) query.set('starting_after', startingAfter);
+    const { body } = answerGet(view, url.pathname, parseQuery(`?${query.toString()}`), cache);
+    if (!(body instanceof ListText) || !body.hasMore || body.texts.length === 0) return;
+    startingAfter = (JSON.parse(body.texts[body.texts.length - 1]!.toString('utf8')) as { id: string }).id;
+  }
+}
+
 /**
  * A Stripe-compatible, read-only HTTP server over a demo account, on
  * 127.0.0.1. Any test key is accepted (and never logged). The `Date` header
@@ -132,11 +153,14 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   const latency = options.latencyMs ?? 0;
   let requestSeq = 0;
 
+  const cache = options.prerender ? new RenderCache(account) : undefined;
+  for (const request of options.prerender ?? []) prerender(view, request, cache!);
+
   const send = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    const payload = JSON.stringify(body);
+    const payload = body instanceof ListText ? body.serialize() : JSON.stringify(body);
     response.writeHead(status, {
       'Content-Type': 'application/json',
-      'Content-Length': String(Buffer.byteLength(payload)),
+      'Content-Length': String(typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length),
       Date: new Date(account.now * 1000).toUTCString(),
       'Request-Id': `req_${account.store.ids.token(0x4e9, requestSeq++, 14)}`,
       'Stripe-Version': API_VERSION,
@@ -172,7 +196,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       if (method !== 'GET') throw readOnly(method, path);
       if (limiter && !limiter.take()) throw rateLimited();
       if (faults && faults.next() < options.faultRate!) throw faults.next() < 0.5 ? rateLimited() : apiError();
-      const answer = answerGet(view, path, parseQuery(search));
+      const answer = answerGet(view, path, parseQuery(search), cache);
       route = answer.route;
       body = answer.body;
     } catch (error) {

@@ -32,7 +32,18 @@ export interface StreamBackfill {
   /** Read during this run. */
   objects: number;
   pages: number;
+  /** Bytes spooled since the last load into the backfill table began, and that load while it runs. */
+  unloadedBytes: number;
+  loading: Promise<void> | undefined;
 }
+
+/**
+ * A stream loads what it has spooled into its backfill table each time this
+ * much has gathered, while its reading goes on, so that the end of a large
+ * stream leaves little to load (the largest streams end last, with nothing
+ * left to overlap their loads).
+ */
+export const EARLY_LOAD_BYTES = 32 * 1024 * 1024;
 
 export interface BackfillContext {
   readonly warehouse: Warehouse;
@@ -69,14 +80,14 @@ export async function startBackfill(
     await tx.run(`drop table if exists ${backfillTable(definition.name)}`);
     return planBackfill(tx.db, definition.name, { t0, ranges, runId: options.runId });
   });
-  return { definition, t0, mode: 'backfill', windows, startedAtMs: Date.now(), objects: 0, pages: 0 };
+  return { definition, t0, mode: 'backfill', windows, startedAtMs: Date.now(), objects: 0, pages: 0, unloadedBytes: 0, loading: undefined };
 }
 
 /** Picks up a backfill a previous run left unfinished; undefined when there is nothing to resume (start afresh). */
 export async function resumeBackfill(warehouse: Warehouse, definition: StreamDefinition, t0: number, spool: BackfillSpool): Promise<StreamBackfill | undefined> {
   const windows = await readWindows(warehouse.db, definition.name);
   if (windows.length === 0 || !spool.has(definition.name, t0)) return undefined;
-  return { definition, t0, mode: 'resume', windows, startedAtMs: Date.now(), objects: 0, pages: 0 };
+  return { definition, t0, mode: 'resume', windows, startedAtMs: Date.now(), objects: 0, pages: 0, unloadedBytes: 0, loading: undefined };
 }
 
 /** Runs the backfills to their end; throws the first failure after the other windows have stopped. */
@@ -193,6 +204,8 @@ async function readWindow(context: BackfillContext, backfill: StreamBackfill, wi
       });
       backfill.objects += page.count;
       backfill.pages++;
+      for (const line of page.lines) backfill.unloadedBytes += line.length;
+      if (backfill.unloadedBytes >= EARLY_LOAD_BYTES && !backfill.loading) loadEarly(context, backfill, previousWrite.stored);
       context.emit({
         type: 'stream_progress',
         stream: definition.name,
@@ -291,13 +304,35 @@ export function estimateRemaining(window: BackfillWindow): number {
   return (window.objects / readSpan) * (window.cursor - window.lo);
 }
 
+/** Loads the chunks spooled so far (once the page just written is among them), in the background of the reading. */
+function loadEarly(context: BackfillContext, backfill: StreamBackfill, pageStored: Promise<void>): void {
+  backfill.unloadedBytes = 0;
+  const { name } = backfill.definition;
+  const load = (async () => {
+    await pageStored;
+    const chunks = context.spool.chunks(name, backfill.t0);
+    await context.warehouse.transaction((tx) => loadChunks(tx, name, chunks));
+    await context.spool.removeChunks(chunks);
+  })();
+  backfill.loading = load;
+  // Done, it makes way for the next; failed, it stays for the stream's completion to report (and is not unhandled until then).
+  load.then(
+    () => {
+      if (backfill.loading === load) backfill.loading = undefined;
+    },
+    () => undefined,
+  );
+}
+
 async function completeStream(context: BackfillContext, backfill: StreamBackfill): Promise<StreamSummary> {
   const definition = backfill.definition;
   const syncedAt = new Date();
   const mergeStarted = performance.now();
+  if (backfill.loading) await backfill.loading;
   // Its own transaction: the key the swap adds must not see the duplicates deleted here (see dedupeBackfillTable).
+  const rest = context.spool.chunks(definition.name, backfill.t0);
   await context.warehouse.transaction(async (tx) => {
-    await loadChunks(tx, definition.name, context.spool.chunks(definition.name, backfill.t0));
+    await loadChunks(tx, definition.name, rest);
     await dedupeBackfillTable(tx, definition.name);
   });
   const counts = await context.warehouse.transaction(async (tx) => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SqlSession } from '../../warehouse/warehouse.js';
 import { quoteLiteral } from '../../warehouse/bulkLoad.js';
-import { backfillTable, nextSeq, resetBackfillTable, type RawRow } from './rawTables.js';
+import { backfillTable, ensureBackfillTable, nextSeq, type RawRow } from './rawTables.js';
 
 /**
  * The pages of a full read wait in files beside the warehouse
@@ -25,6 +25,12 @@ export const SPOOL_COLUMNS = "{id: 'varchar', data: 'json', synced_at: 'timestam
 
 /** DuckDB's default largest JSON line; larger lines raise the limit for their load. */
 const DEFAULT_MAXIMUM_LINE_BYTES = 16 * 1024 * 1024;
+
+export interface SpoolChunks {
+  readonly files: readonly string[];
+  /** Bytes of the longest line in them. */
+  readonly longestLineBytes: number;
+}
 
 export class BackfillSpool {
   private chunkCounter = 0;
@@ -86,8 +92,8 @@ export class BackfillSpool {
     }
   }
 
-  /** The chunks of a full read, with the longest line any of them holds (bytes, an upper bound). */
-  chunks(stream: string, t0: number): { files: string[]; longestLineBytes: number } {
+  /** The chunks of a full read written so far, with the longest line any of them holds. */
+  chunks(stream: string, t0: number): SpoolChunks {
     const dir = this.streamDir(stream, t0);
     let names: string[];
     try {
@@ -103,6 +109,11 @@ export class BackfillSpool {
       longestLineBytes = Math.max(longestLineBytes, Number(name.slice(0, -'.ndjson'.length).split('-').pop()) || 0);
     }
     return { files, longestLineBytes };
+  }
+
+  /** Removes chunks whose rows a committed transaction loaded. */
+  async removeChunks(chunks: SpoolChunks): Promise<void> {
+    for (const file of chunks.files) await rm(file, { force: true });
   }
 
   /** Removes every chunk of a stream (after its full read reached the raw table, or before a new one). */
@@ -146,9 +157,13 @@ export function spoolLine(row: SpoolRow): Buffer {
   return Buffer.concat([head, data, LINE_END]);
 }
 
-/** Fills the stream's backfill table afresh from the chunks of its full read. */
-export async function loadChunks(session: SqlSession, stream: string, chunks: { files: readonly string[]; longestLineBytes: number }): Promise<void> {
-  await resetBackfillTable(session, stream);
+/**
+ * Appends chunks to the stream's backfill table. Remove them once the
+ * transaction has committed (removeChunks): a chunk loaded twice is harmless
+ * (dedupeBackfillTable), a chunk lost is not.
+ */
+export async function loadChunks(session: SqlSession, stream: string, chunks: SpoolChunks): Promise<void> {
+  await ensureBackfillTable(session, stream);
   if (chunks.files.length === 0) return;
   const maximum = Math.max(DEFAULT_MAXIMUM_LINE_BYTES, 2 ** Math.ceil(Math.log2(chunks.longestLineBytes + 1)));
   await session.run(

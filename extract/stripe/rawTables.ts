@@ -66,11 +66,10 @@ export async function ensureStreamTables(session: SqlSession, stream: string): P
   );
 }
 
-/** Starts a full read of a stream with an empty backfill table. */
-export async function resetBackfillTable(session: SqlSession, stream: string): Promise<void> {
-  await session.run(`drop table if exists ${backfillTable(stream)}`);
+/** The table a full read's rows are loaded into, created empty when the read has loaded none yet. */
+export async function ensureBackfillTable(session: SqlSession, stream: string): Promise<void> {
   await session.run(
-    `create table ${backfillTable(stream)} (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null default false, seq bigint not null default 0)`,
+    `create table if not exists ${backfillTable(stream)} (id varchar not null, data json not null, synced_at timestamptz not null, deleted boolean not null default false, seq bigint not null default 0)`,
   );
 }
 
@@ -153,16 +152,22 @@ export async function mergeStaging(session: SqlSession, stream: string, options:
 }
 
 /**
- * Drops the older versions of ids a full read holds twice (a resumed window
- * re-reads its cursor's second). Its own transaction, before the swap: DuckDB
- * builds a key over rows deleted earlier in the same transaction as if they
- * were still there.
+ * Keeps one row per id of a full read: the latest version of an id read
+ * twice (a resumed window re-reads its cursor's second), and one of the
+ * copies of a chunk loaded twice (a run killed between a load's commit and
+ * the chunk's removal). Its own transaction, before the swap: DuckDB builds a
+ * key over rows deleted earlier in the same transaction as if they were still
+ * there.
  */
 export async function dedupeBackfillTable(session: SqlSession, stream: string): Promise<void> {
   const backfill = backfillTable(stream);
   await session.run(
-    `delete from ${backfill} b using (select id, max(seq) as seq from ${backfill} group by id having count(*) > 1) latest
-     where b.id = latest.id and b.seq < latest.seq`,
+    `delete from ${backfill} where rowid in (
+       select rowid from (
+         select rowid, row_number() over (partition by id order by seq desc) as position
+         from ${backfill} where id in (select id from ${backfill} group by id having count(*) > 1)
+       ) where position > 1
+     )`,
   );
 }
 
