@@ -3,7 +3,7 @@ import type { StripeObject, StripeReader } from './client.js';
 import { completeSubLists, embeddedRows, objectRow, PAGE_SIZE, routingFields, wantedFields } from './objects.js';
 import type { RequestPool } from './pool.js';
 import type { ProgressListener, StreamSummary } from './progress.js';
-import { loadChunks, spoolLine, type BackfillSpool, type SpoolRow } from './backfillSpool.js';
+import { lineLength, loadChunks, spoolLine, type BackfillSpool, type SpoolLine, type SpoolRow } from './backfillSpool.js';
 import { customerRefs } from './customers.js';
 import { backfillTable, clearStaging, completeBackfillTable, dedupeBackfillTable, mergeStaging, rawRowCount, type MergeCounts, type RawRow } from './rawTables.js';
 import type { PendingWrite, StagingWriter } from './stagingWriter.js';
@@ -204,7 +204,7 @@ async function readWindow(context: BackfillContext, backfill: StreamBackfill, wi
       });
       backfill.objects += page.count;
       backfill.pages++;
-      for (const line of page.lines) backfill.unloadedBytes += line.length;
+      for (const line of page.lines) backfill.unloadedBytes += lineLength(line);
       if (backfill.unloadedBytes >= EARLY_LOAD_BYTES && !backfill.loading) loadEarly(context, backfill, previousWrite.stored);
       context.emit({
         type: 'stream_progress',
@@ -224,7 +224,7 @@ async function readWindow(context: BackfillContext, backfill: StreamBackfill, wi
 
 /** A listed page as it is written: only text and the few fields the window needs. */
 interface PageRows {
-  readonly lines: Buffer[];
+  readonly lines: SpoolLine[];
   readonly copies: { stream: string; row: RawRow }[];
   readonly customerRefs: string[];
   readonly count: number;

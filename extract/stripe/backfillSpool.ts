@@ -68,17 +68,24 @@ export class BackfillSpool {
   }
 
   /** Writes one chunk durably: its rows are on disk when this resolves. */
-  async writeChunk(stream: string, t0: number, lines: readonly Buffer[]): Promise<void> {
+  async writeChunk(stream: string, t0: number, lines: readonly SpoolLine[]): Promise<void> {
     if (lines.length === 0) return;
     const dir = this.streamDir(stream, t0);
     let longest = 0;
-    for (const line of lines) longest = Math.max(longest, line.length);
+    let total = 0;
+    for (const line of lines) {
+      const length = lineLength(line);
+      longest = Math.max(longest, length);
+      total += length;
+    }
     // The name carries the longest line so the load can size its reader without opening the file.
     const name = `${Date.now()}-${process.pid}-${++this.chunkCounter}-${longest}`;
     const partial = join(dir, `${name}.partial`);
     const handle = await open(partial, 'w');
     try {
-      await handle.writeFile(Buffer.concat(lines));
+      // The pieces go out as they are: joining them first would copy every page once more.
+      const { bytesWritten } = await handle.writev(lines.flat());
+      if (bytesWritten !== total) throw new Error(`Only ${bytesWritten} of ${total} bytes of a spool chunk of ${stream} were written (is the disk full?).`);
       await handle.datasync();
     } finally {
       await handle.close();
@@ -148,13 +155,22 @@ export interface SpoolRow extends Omit<RawRow, 'data'> {
   readonly data: RawRow['data'] | Buffer;
 }
 
+/** A chunk line in pieces: the row's fields, the object's JSON (a view of the page Stripe sent), the line's end. */
+export type SpoolLine = readonly Buffer[];
+
 const LINE_END = Buffer.from('}\n');
 
 /** One row as a chunk line: the object's JSON goes in unchanged. */
-export function spoolLine(row: SpoolRow): Buffer {
+export function spoolLine(row: SpoolRow): SpoolLine {
   const head = Buffer.from(`{"id":${JSON.stringify(row.id)},"seq":${nextSeq()},"synced_at":"${row.syncedAt.toISOString()}","deleted":${row.deleted},"data":`);
   const data = Buffer.isBuffer(row.data) ? row.data : Buffer.from(typeof row.data === 'string' ? row.data : JSON.stringify(row.data));
-  return Buffer.concat([head, data, LINE_END]);
+  return [head, data, LINE_END];
+}
+
+export function lineLength(line: SpoolLine): number {
+  let length = 0;
+  for (const piece of line) length += piece.length;
+  return length;
 }
 
 /**

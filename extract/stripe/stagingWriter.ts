@@ -1,5 +1,5 @@
 import type { Warehouse } from '../../warehouse/warehouse.js';
-import type { BackfillSpool } from './backfillSpool.js';
+import type { BackfillSpool, SpoolLine } from './backfillSpool.js';
 import { recordCustomerRefs } from './customers.js';
 import { stageRows, type RawRow } from './rawTables.js';
 import { recordWindowPages, type BackfillWindow } from './state.js';
@@ -18,7 +18,7 @@ export interface PageWrite {
   /** Customer ids the page's objects name, checked at the end of the run (see customers.ts). */
   readonly customerRefs?: readonly string[];
   /** Rows of a full read, as spool lines (see backfillSpool.ts). */
-  readonly spooled?: { readonly stream: string; readonly t0: number; readonly lines: readonly Buffer[] };
+  readonly spooled?: { readonly stream: string; readonly t0: number; readonly lines: readonly SpoolLine[] };
   /** The window state this page brings, captured when it was read. */
   readonly window?: { readonly target: BackfillWindow; readonly cursor: number | null; readonly done: boolean; readonly pages: number; readonly objects: number };
 }
@@ -115,7 +115,7 @@ export class StagingWriter {
 
   private async store(batch: Pending[]): Promise<void> {
     try {
-      const chunks = new Map<string, { stream: string; t0: number; lines: Buffer[] }>();
+      const chunks = new Map<string, { stream: string; t0: number; lines: SpoolLine[] }>();
       for (const { write } of batch) {
         if (!write.spooled) continue;
         const key = `${write.spooled.stream}\u0000${write.spooled.t0}`;
