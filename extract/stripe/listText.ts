@@ -106,37 +106,55 @@ class PageScanner {
     const { s } = this;
     this.space();
     if (s[this.i] !== OPEN_BRACE) return undefined;
-    this.i++;
     let object: unknown;
     let hasMore: unknown;
     let url: unknown;
     let data: ObjectText[] | undefined;
+    this.eachMember((keyFrom, keyTo) => {
+      const key = JSON.parse(s.toString('utf8', keyFrom - 1, keyTo + 1)) as string;
+      if (key === 'data' && s[this.i] === OPEN_BRACKET) {
+        data = this.elements();
+        return;
+      }
+      const from = this.i;
+      this.skipValue();
+      const value = JSON.parse(s.toString('utf8', from, this.i)) as unknown;
+      if (key === 'object') object = value;
+      else if (key === 'has_more') hasMore = value;
+      else if (key === 'url') url = value;
+    });
+    if (object !== 'list' || !data) return undefined;
+    return { object: 'list', data, has_more: hasMore === true, ...(typeof url === 'string' ? { url } : {}) };
+  }
+
+  /**
+   * Walks the members of the object opening at i, calling visit with each
+   * key's range [keyFrom, keyTo) and i at its value; visit moves i past the
+   * value. Ends with i past the closing brace.
+   */
+  private eachMember(visit: (keyFrom: number, keyTo: number) => void): void {
+    const { s } = this;
+    this.i++;
     this.space();
-    if (s[this.i] === CLOSE_BRACE) return undefined;
+    if (s[this.i] === CLOSE_BRACE) {
+      this.i++;
+      return;
+    }
     for (;;) {
-      const key = this.key();
+      const keyFrom = this.i + 1;
+      this.skipString();
+      const keyTo = this.i - 1;
       this.space();
       if (s[this.i] !== COLON) throw this.error(`expected ':'`);
       this.i++;
       this.space();
-      if (key === 'data' && s[this.i] === OPEN_BRACKET) {
-        data = this.elements();
-      } else {
-        const from = this.i;
-        this.skipValue();
-        const text = s.toString('utf8', from, this.i);
-        if (key === 'object') object = JSON.parse(text);
-        else if (key === 'has_more') hasMore = JSON.parse(text);
-        else if (key === 'url') url = JSON.parse(text);
-      }
+      visit(keyFrom, keyTo);
       this.space();
       const c = s[this.i++];
-      if (c === CLOSE_BRACE) break;
+      if (c === CLOSE_BRACE) return;
       if (c !== COMMA) throw this.error(`expected ',' or '}'`);
       this.space();
     }
-    if (object !== 'list' || !data) return undefined;
-    return { object: 'list', data, has_more: hasMore === true, ...(typeof url === 'string' ? { url } : {}) };
   }
 
   /** The elements of the data array, each an object with its wanted fields located. */
@@ -166,21 +184,8 @@ class PageScanner {
 
   /** Scans one object (at its '{'), noting the wanted fields' value ranges and embedded lists' has_more. */
   private objectFields(ranges: Int32Array, listsHaveMore: boolean[]): void {
-    const { s, wanted } = this;
-    this.i++;
-    this.space();
-    if (s[this.i] === CLOSE_BRACE) {
-      this.i++;
-      return;
-    }
-    for (;;) {
-      const keyFrom = this.i + 1;
-      this.skipString();
-      const keyTo = this.i - 1;
-      this.space();
-      if (s[this.i] !== COLON) throw this.error(`expected ':'`);
-      this.i++;
-      this.space();
+    const { s } = this;
+    this.eachMember((keyFrom, keyTo) => {
       const from = this.i;
       const field = matchKey(s, keyFrom, keyTo, this.fieldNames);
       const list = s[from] === OPEN_BRACE ? matchKey(s, keyFrom, keyTo, this.listNames) : -1;
@@ -190,46 +195,19 @@ class PageScanner {
         ranges[2 * field] = from;
         ranges[2 * field + 1] = this.i;
       }
-      this.space();
-      const c = s[this.i++];
-      if (c === CLOSE_BRACE) return;
-      if (c !== COMMA) throw this.error(`expected ',' or '}'`);
-      this.space();
-    }
+    });
   }
 
   /** Scans an embedded list object (at its '{'), returning its has_more. */
   private listHasMore(): boolean {
     const { s } = this;
     let hasMore = false;
-    this.i++;
-    this.space();
-    if (s[this.i] === CLOSE_BRACE) {
-      this.i++;
-      return false;
-    }
-    for (;;) {
-      const keyFrom = this.i + 1;
-      this.skipString();
-      const isHasMore = this.i - 1 - keyFrom === 8 && bytesEqual(s, keyFrom, HAS_MORE);
-      this.space();
-      this.i++; // ':'
-      this.space();
+    this.eachMember((keyFrom, keyTo) => {
       const from = this.i;
       this.skipValue();
-      if (isHasMore) hasMore = s[from] === 0x74; // t(rue)
-      this.space();
-      const c = s[this.i++];
-      if (c === CLOSE_BRACE) return hasMore;
-      if (c !== COMMA) throw this.error(`expected ',' or '}' in an embedded list`);
-      this.space();
-    }
-  }
-
-  private key(): string {
-    const from = this.i;
-    this.skipString();
-    return JSON.parse(this.s.toString('utf8', from, this.i)) as string;
+      if (keyTo - keyFrom === HAS_MORE.length && bytesEqual(s, keyFrom, HAS_MORE)) hasMore = s[from] === 0x74; // t(rue)
+    });
+    return hasMore;
   }
 
   /** Moves past the string at i (at its opening quote). */
