@@ -57,8 +57,10 @@ export interface BackfillContext {
   readonly derivedCounts: Map<string, MergeCounts>;
   readonly writer: StagingWriter;
   readonly spool: BackfillSpool;
-  /** Wall time spent merging completed streams (ms) and windows split, accumulated. */
-  readonly timings: { mergeMs: number; splits: number };
+  /** Spooled bytes that start a load while the stream is still read (EARLY_LOAD_BYTES). */
+  readonly earlyLoadBytes: number;
+  /** Wall time spent merging completed streams (ms), windows split and loads made while reading, accumulated. */
+  readonly timings: { mergeMs: number; splits: number; earlyLoads: number };
 }
 
 /** Plans a fresh backfill of a stream (new windows, staging emptied) in one transaction. */
@@ -205,7 +207,7 @@ async function readWindow(context: BackfillContext, backfill: StreamBackfill, wi
       backfill.objects += page.count;
       backfill.pages++;
       for (const line of page.lines) backfill.unloadedBytes += lineLength(line);
-      if (backfill.unloadedBytes >= EARLY_LOAD_BYTES && !backfill.loading) loadEarly(context, backfill, previousWrite.stored);
+      if (backfill.unloadedBytes >= context.earlyLoadBytes && !backfill.loading) loadEarly(context, backfill, previousWrite.stored);
       context.emit({
         type: 'stream_progress',
         stream: definition.name,
@@ -233,9 +235,9 @@ interface PageRows {
 }
 
 /**
- * Reads a page and turns it into what is written. Its own function so the
- * parsed objects (several times the size of their text) are garbage before
- * the window waits for its previous page's commit.
+ * Reads a page and turns it into what is written. Its own function so that
+ * nothing but the page's lines and a few fields outlives it while the window
+ * waits for its previous page to be stored.
  */
 async function readPage(context: BackfillContext, definition: StreamDefinition, params: Record<string, unknown>, what: string): Promise<PageRows> {
   const page = await context.pool.run(() => context.reader.readListText(what, wantedFields(definition), (api) => definition.list!(api, params)));
@@ -313,6 +315,7 @@ function loadEarly(context: BackfillContext, backfill: StreamBackfill, pageStore
     const chunks = context.spool.chunks(name, backfill.t0);
     await context.warehouse.transaction((tx) => loadChunks(tx, name, chunks));
     await context.spool.removeChunks(chunks);
+    context.timings.earlyLoads++;
   })();
   backfill.loading = load;
   // Done, it makes way for the next; failed, it stays for the stream's completion to report (and is not unhandled until then).

@@ -9,8 +9,8 @@ import { backfillTable, ensureBackfillTable, nextSeq, type RawRow } from './rawT
 /**
  * The pages of a full read wait in files beside the warehouse
  * (`<warehouse>.backfill/<stream>-<t0>/`), one newline-delimited JSON chunk
- * per commit, and reach DuckDB in one `read_json` when the stream's last
- * window is read. Appending every page to a DuckDB table instead cost a WAL
+ * per group of pages, and reach DuckDB by `read_json`, a few chunks at a time
+ * while the stream is read and the rest when its last window is. Appending every page to a DuckDB table instead cost a WAL
  * write, a checkpoint rewrite and a compression pass per commit: on a
  * 10,000-customer account that was most of the extract's CPU and, through
  * DuckDB's string compression, most of its memory.
@@ -21,7 +21,7 @@ import { backfillTable, ensureBackfillTable, nextSeq, type RawRow } from './rawT
  * between) only repeats rows the resumed window reads again; the load keeps
  * each id's latest version.
  */
-export const SPOOL_COLUMNS = "{id: 'varchar', data: 'json', synced_at: 'timestamptz', deleted: 'boolean', seq: 'bigint'}";
+const SPOOL_COLUMNS = "{id: 'varchar', data: 'json', synced_at: 'timestamptz', deleted: 'boolean', seq: 'bigint'}";
 
 /** DuckDB's default largest JSON line; larger lines raise the limit for their load. */
 const DEFAULT_MAXIMUM_LINE_BYTES = 16 * 1024 * 1024;

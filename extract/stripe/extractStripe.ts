@@ -2,7 +2,7 @@ import { UsageError, WorkError } from '../../errors/index.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { BackfillSpool } from './backfillSpool.js';
 import { withBulkLoadSettings } from './bulkSettings.js';
-import { addCounts, resumeBackfill, runBackfills, startBackfill, type StreamBackfill } from './backfill.js';
+import { addCounts, EARLY_LOAD_BYTES, resumeBackfill, runBackfills, startBackfill, type StreamBackfill } from './backfill.js';
 import { StripeReader, type StripeObject } from './client.js';
 import { clearCustomerRefs, findMissingCustomers, stageMissingCustomers } from './customers.js';
 import { CURSOR_OVERLAP_SECONDS, STALE_CURSOR_SECONDS, stageIncrementalChanges, type AppliedEvent, type IncrementalPlan } from './incremental.js';
@@ -33,6 +33,8 @@ export interface ExtractStripeOptions {
   readonly concurrency?: number;
   readonly retryPolicy?: RetryPolicy;
   readonly windowsPerStream?: number;
+  /** Spooled bytes a stream gathers before loading them while it is still read (see backfill.ts); for tests. */
+  readonly earlyLoadBytes?: number;
   /** Per request, milliseconds. */
   readonly requestTimeoutMs?: number;
 }
@@ -107,11 +109,11 @@ async function extract(options: ExtractStripeOptions): Promise<ExtractSummary> {
       );
     }
     const derivedCounts = new Map<string, MergeCounts>();
-    const timings = { mergeMs: 0, splits: 0 };
+    const timings = { mergeMs: 0, splits: 0, earlyLoads: 0 };
     summaries.push(
       ...(await runBackfills(
         // A few windows more than request slots, so a window busy with its commit or sub-lists never leaves a slot idle.
-        { warehouse, reader, pool, runId, emit, activeWindowLimit: () => pool.size + 4, derivedCounts, writer, spool, timings },
+        { warehouse, reader, pool, runId, emit, activeWindowLimit: () => pool.size + 4, derivedCounts, writer, spool, timings, earlyLoadBytes: options.earlyLoadBytes ?? EARLY_LOAD_BYTES },
         backfills,
       )),
     );
@@ -195,7 +197,7 @@ async function extract(options: ExtractStripeOptions): Promise<ExtractSummary> {
     return { runId, streams: ordered, requests: reader.stats.requests, retries: reader.stats.retries, notices,
       seconds: (Date.now() - startedMs) / 1000,
       serverTime,
-      timings: { commits: writer.commits, commitSeconds: writer.commitMs / 1000, mergeSeconds: timings.mergeMs / 1000, windowSplits: timings.splits },
+      timings: { commits: writer.commits, commitSeconds: writer.commitMs / 1000, mergeSeconds: timings.mergeMs / 1000, windowSplits: timings.splits, earlyLoads: timings.earlyLoads },
     };
   } catch (error) {
     const failure = sanitizeError(error, options.apiKey);

@@ -47,5 +47,5 @@ export interface ExtractSummary {
   /** Server time (epoch seconds) the run started at. */
   readonly serverTime: number;
   /** Where the time went: staged-page commits and stream merges (wall seconds, overlapping the requests). */
-  readonly timings: { readonly commits: number; readonly commitSeconds: number; readonly mergeSeconds: number; readonly windowSplits: number };
+  readonly timings: { readonly commits: number; readonly commitSeconds: number; readonly mergeSeconds: number; readonly windowSplits: number; readonly earlyLoads: number };
 }

@@ -186,4 +186,18 @@ describe('raw tables', () => {
     expect(all.find((r) => r.id === 'cus_gone')!.synced_at).toEqual(later);
     expect(all.find((r) => r.id === 'cus_new_since')!.synced_at).toEqual(at);
   });
+
+  it('a chunk loaded twice (a run killed between the load and its removal) leaves one row per id', async () => {
+    const spool = BackfillSpool.forWarehouse(join(dir, 'w.duckdb'));
+    await spool.reset('customers', 1_800_000_000);
+    await spool.writeChunk('customers', 1_800_000_000, [customer('cus_a'), customer('cus_b')].map(spoolLine));
+    const chunks = spool.chunks('customers', 1_800_000_000);
+    await warehouse.transaction((tx) => loadChunks(tx, 'customers', chunks));
+    await warehouse.transaction((tx) => loadChunks(tx, 'customers', chunks));
+    expect(await warehouse.all(`select count(*)::int as n from raw_stripe._backfill_customers`)).toEqual([{ n: 4 }]);
+    await warehouse.transaction((tx) => dedupeBackfillTable(tx, 'customers'));
+    const counts = await warehouse.transaction((tx) => completeBackfillTable(tx, 'customers', { syncedAt: at, completeReadStartedAt: 1_800_000_000 }));
+    expect(counts).toEqual({ new: 2, updated: 0, deleted: 0 });
+    expect((await rows()).map((row) => row.id)).toEqual(['cus_a', 'cus_b']);
+  });
 });
