@@ -7,7 +7,8 @@ import type { Warehouse, WarehouseTransaction } from '../../warehouse/warehouse.
 import type { MapOverrides } from './columnMap.js';
 import { detectExport, type Detection } from './detect.js';
 import { sniffFormat, type FileFormat } from './format.js';
-import { CsvFileError, type ParseRange } from './parse.js';
+import { CsvFileError, type ParsedBatch, type ParseRange } from './parse.js';
+import { loadNatively, NativeLoadError, nativeLoadRefusal } from './nativeLoad.js';
 import { readRows } from './readRows.js';
 import type { RowPlan } from './rows.js';
 import { scanFile, type FileScan } from './scan.js';
@@ -31,6 +32,11 @@ export interface ImportCrmOptions {
   readonly maxRecordBytes?: number;
   /** DuckDB's memory_limit while importing (see withMemoryBudget). */
   readonly duckdbMemory?: string;
+  /**
+   * `auto`: regular UTF-8 files are read by DuckDB itself (nativeLoad.ts), the rest by csv-parse;
+   * `csv-parse`: every file by csv-parse (tests compare the two).
+   */
+  readonly reader?: 'auto' | 'csv-parse';
 }
 
 export interface ImportProgress {
@@ -74,6 +80,8 @@ interface PreparedFile {
   readonly format: FileFormat;
   readonly detection: Detection;
   scan?: FileScan;
+  /** Read by DuckDB's CSV reader rather than csv-parse (see nativeLoad.ts). */
+  native?: boolean;
 }
 
 const defaultParseThreadFromBytes = 16 * 1024 * 1024;
@@ -106,24 +114,38 @@ export async function importCrmFiles(options: ImportCrmOptions): Promise<FileImp
     prepared.push({ label: file, path, format, detection });
   }
   for (const file of prepared) {
+    const { format } = file;
     file.scan = await scanFile(file.path, {
       label: file.label,
-      utf8: file.format.encoding === 'utf-8',
-      onBytes: (bytes) => options.onProgress?.({ file: file.label, phase: 'checking', bytes, totalBytes: file.format.size, rows: 0 }),
+      utf8: format.encoding === 'utf-8',
+      onBytes: (bytes) => options.onProgress?.({ file: file.label, phase: 'checking', bytes, totalBytes: format.size, rows: 0 }),
+      shape: options.reader === 'csv-parse' ? undefined : { delimiter: format.delimiter, columns: format.headers.length, dataOffset: format.dataOffset, dataLine: format.dataLine },
     });
+    file.native = options.reader !== 'csv-parse' && nativeLoadRefusal(format, file.scan.shape) === null;
   }
-  return withMemoryBudget(options.warehouse, options.duckdbMemory ?? defaultDuckdbMemory, () => options.warehouse.transaction(async (tx) => {
-    const results: FileImportResult[] = [];
-    const importedNow = new Map<string, FileImportResult>();
-    for (const file of prepared) {
-      // The same file named twice in one command is imported once.
-      const earlier = importedNow.get(file.scan!.sha256);
-      const result = earlier ? alreadyImported(earlier, file.label) : await importFile(tx, file, options);
-      importedNow.set(file.scan!.sha256, result);
-      results.push(result);
+  return withMemoryBudget(options.warehouse, options.duckdbMemory ?? defaultDuckdbMemory, async () => {
+    for (;;) {
+      try {
+        return await options.warehouse.transaction(async (tx) => {
+          const results: FileImportResult[] = [];
+          const importedNow = new Map<string, FileImportResult>();
+          for (const file of prepared) {
+            // The same file named twice in one command is imported once.
+            const earlier = importedNow.get(file.scan!.sha256);
+            const result = earlier ? alreadyImported(earlier, file.label) : await importFile(tx, file, options);
+            importedNow.set(file.scan!.sha256, result);
+            results.push(result);
+          }
+          return results;
+        });
+      } catch (error) {
+        // DuckDB could not read a file the scan passed: the transaction is gone, so start over with csv-parse for it.
+        const file = error instanceof NativeLoadError ? prepared.find((candidate) => candidate.path === error.path && candidate.native) : undefined;
+        if (!file) throw error;
+        file.native = false;
+      }
     }
-    return results;
-  }));
+  });
 }
 
 function alreadyImported(earlier: FileImportResult, label: string): FileImportResult {
@@ -211,33 +233,52 @@ async function importFile(tx: WarehouseTransaction, file: PreparedFile, options:
     lineBreak: file.format.lineBreak,
     maxRecordBytes: options.maxRecordBytes ?? defaultMaxRecordBytes,
   };
+  const loadBatch = async (batch: ParsedBatch): Promise<void> => {
+    if (batch.rows > 0) {
+      await tx.run(replaceStaging);
+      await tx.append({ table: stagingTable }, stagingColumns, [[batch.payload]]);
+      await tx.run(moveBatch);
+    }
+    if (batch.issues.length) {
+      await tx.append(
+        { schema: 'raw_crm', table: 'import_issues' },
+        issueColumns,
+        batch.issues.map((issue) => [importId, file.path, issue.line, issue.column, issue.value, issue.reason]),
+      );
+    }
+  };
   let rows = 0;
-  try {
-    await readRows({
-      range,
+  if (file.native) {
+    options.onProgress?.({ file: file.label, phase: 'loading', bytes: 0, totalBytes: file.format.size, rows: 0 });
+    rows = await loadNatively({
+      tx,
+      path: file.path,
+      format: file.format,
+      shape: scan.shape!,
       plan,
-      thread: availableParallelism() > 1 && file.format.size >= (options.parseThreadFromBytes ?? defaultParseThreadFromBytes),
+      staged,
       batchRows,
-      onBatch: async (batch) => {
-        if (batch.rows > 0) {
-          await tx.run(replaceStaging);
-          await tx.append({ table: stagingTable }, stagingColumns, [[batch.payload]]);
-          await tx.run(moveBatch);
-        }
-        if (batch.issues.length) {
-          await tx.append(
-            { schema: 'raw_crm', table: 'import_issues' },
-            issueColumns,
-            batch.issues.map((issue) => [importId, file.path, issue.line, issue.column, issue.value, issue.reason]),
-          );
-        }
-        rows += batch.rows;
-        options.onProgress?.({ file: file.label, phase: 'loading', bytes: batch.bytesRead, totalBytes: file.format.size, rows });
-      },
+      loadBatch,
+      onProgress: (fraction) =>
+        options.onProgress?.({ file: file.label, phase: 'loading', bytes: Math.round(fraction * file.format.size), totalBytes: file.format.size, rows: Math.round(fraction * scan.shape!.records) }),
     });
-  } catch (error) {
-    if (error instanceof CsvFileError) throw new WorkError(`${file.label} ${error.message}.`, { cause: error });
-    throw error;
+  } else {
+    try {
+      await readRows({
+        range,
+        plan,
+        thread: availableParallelism() > 1 && file.format.size >= (options.parseThreadFromBytes ?? defaultParseThreadFromBytes),
+        batchRows,
+        onBatch: async (batch) => {
+          await loadBatch(batch);
+          rows += batch.rows;
+          options.onProgress?.({ file: file.label, phase: 'loading', bytes: batch.bytesRead, totalBytes: file.format.size, rows });
+        },
+      });
+    } catch (error) {
+      if (error instanceof CsvFileError) throw new WorkError(`${file.label} ${error.message}.`, { cause: error });
+      throw error;
+    }
   }
 
   options.onProgress?.({ file: file.label, phase: 'merging', bytes: file.format.size, totalBytes: file.format.size, rows });

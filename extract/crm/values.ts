@@ -13,7 +13,9 @@ export interface CellContext {
   readonly decimalSeparator: '.' | ',';
 }
 
-const asciiEmail = z.email();
+/** zod's own email pattern; nativeLoad.ts hands it to DuckDB, so both readers accept the same addresses. */
+export const asciiEmailPattern: RegExp = z.regexes.email;
+const asciiEmail = z.email({ pattern: asciiEmailPattern });
 // z.email() is ASCII-only; an address with non-ASCII letters (jürgen@例え.jp) is checked for shape only.
 const unicodeEmailShape = /^[^\s@"(),:;<>[\]\\]+@(?:[^\s@"(),:;<>[\]\\.]+\.)+[^\s@"(),:;<>[\]\\.]{2,}$/u;
 
