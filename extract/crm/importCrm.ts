@@ -71,7 +71,12 @@ export interface FileImportResult {
   readonly issues: number;
   readonly firstIssues: readonly ImportIssue[];
   readonly bytes: number;
+  /** From the first read of the file (its scan) to the end of its load. */
   readonly seconds: number;
+  /** `duckdb`: read by DuckDB's CSV reader (nativeLoad.ts); `csv-parse`: row by row, for the reason given. */
+  readonly reader: 'duckdb' | 'csv-parse';
+  /** Why csv-parse read the file, or null. */
+  readonly readerReason: string | null;
 }
 
 interface PreparedFile {
@@ -82,6 +87,9 @@ interface PreparedFile {
   scan?: FileScan;
   /** Read by DuckDB's CSV reader rather than csv-parse (see nativeLoad.ts). */
   native?: boolean;
+  /** Why not, when csv-parse reads it. */
+  csvParseReason?: string | null;
+  scanSeconds?: number;
 }
 
 const defaultParseThreadFromBytes = 16 * 1024 * 1024;
@@ -115,13 +123,16 @@ export async function importCrmFiles(options: ImportCrmOptions): Promise<FileImp
   }
   for (const file of prepared) {
     const { format } = file;
+    const scanStarted = performance.now();
     file.scan = await scanFile(file.path, {
       label: file.label,
       utf8: format.encoding === 'utf-8',
       onBytes: (bytes) => options.onProgress?.({ file: file.label, phase: 'checking', bytes, totalBytes: format.size, rows: 0 }),
       shape: options.reader === 'csv-parse' ? undefined : { delimiter: format.delimiter, columns: format.headers.length, dataOffset: format.dataOffset, dataLine: format.dataLine },
     });
-    file.native = options.reader !== 'csv-parse' && nativeLoadRefusal(format, file.scan.shape) === null;
+    file.scanSeconds = (performance.now() - scanStarted) / 1000;
+    file.csvParseReason = options.reader === 'csv-parse' ? 'asked for' : nativeLoadRefusal(format, file.scan.shape);
+    file.native = file.csvParseReason === null;
   }
   return withMemoryBudget(options.warehouse, options.duckdbMemory ?? defaultDuckdbMemory, async () => {
     for (;;) {
@@ -140,9 +151,11 @@ export async function importCrmFiles(options: ImportCrmOptions): Promise<FileImp
         });
       } catch (error) {
         // DuckDB could not read a file the scan passed: the transaction is gone, so start over with csv-parse for it.
-        const file = error instanceof NativeLoadError ? prepared.find((candidate) => candidate.path === error.path && candidate.native) : undefined;
+        const failed = error instanceof NativeLoadError ? error : null;
+        const file = failed ? prepared.find((candidate) => candidate.path === failed.path && candidate.native) : undefined;
         if (!file) throw error;
         file.native = false;
+        file.csvParseReason = `DuckDB's CSV reader failed on it: ${failed!.reason}`;
       }
     }
   });
@@ -176,7 +189,8 @@ async function withMemoryBudget<T>(warehouse: Warehouse, memoryLimit: string, wo
 }
 
 async function importFile(tx: WarehouseTransaction, file: PreparedFile, options: ImportCrmOptions): Promise<FileImportResult> {
-  const started = performance.now();
+  // The scan before the transaction is part of the file's import time.
+  const started = performance.now() - (file.scanSeconds ?? 0) * 1000;
   const scan = file.scan!;
   const { map } = file.detection;
   const table = rawCrmTables[map.objectType];
@@ -200,6 +214,7 @@ async function importFile(tx: WarehouseTransaction, file: PreparedFile, options:
       firstIssues: [],
       bytes: scan.bytes,
       seconds: (performance.now() - started) / 1000,
+      ...readerOf(file),
     };
     return alreadyImported(earlier, file.label);
   }
@@ -351,7 +366,12 @@ async function importFile(tx: WarehouseTransaction, file: PreparedFile, options:
     firstIssues,
     bytes: scan.bytes,
     seconds,
+    ...readerOf(file),
   };
+}
+
+function readerOf(file: PreparedFile): Pick<FileImportResult, 'reader' | 'readerReason'> {
+  return file.native ? { reader: 'duckdb', readerReason: null } : { reader: 'csv-parse', readerReason: file.csvParseReason ?? null };
 }
 
 /** Sortable by time, unique without coordination: imp_20260115T101010Z_3fa9c2. */

@@ -39,7 +39,7 @@ export interface NativeLoadOptions {
 export class NativeLoadError extends Error {
   constructor(
     readonly path: string,
-    reason: string,
+    readonly reason: string,
     options?: { cause?: unknown },
   ) {
     super(`DuckDB's CSV reader could not load ${path} as scanned: ${reason}`, options);
