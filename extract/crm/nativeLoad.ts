@@ -203,6 +203,9 @@ async function reprocessUnsureRows(options: NativeLoadOptions, dataKeys: readonl
 /** Reports DuckDB's progress on the connection's running statement while `work` runs. */
 async function withProgress<T>(tx: WarehouseTransaction, onProgress: ((fraction: number) => void) | undefined, work: () => Promise<T>): Promise<T> {
   if (!onProgress) return work();
+  // DuckDB tracks a statement's progress only for its progress bar, which must not print.
+  await tx.run('set enable_progress_bar = true');
+  await tx.run('set enable_progress_bar_print = false');
   const timer = setInterval(() => {
     const { percentage } = tx.connection.progress;
     if (percentage >= 0) onProgress(Math.min(1, percentage / 100));
