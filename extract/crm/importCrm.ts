@@ -310,23 +310,7 @@ async function importFile(tx: WarehouseTransaction, file: PreparedFile, options:
   const keyColumn = file.detection.columns.record_id?.[0] ?? file.detection.columns.email?.[0] ?? 0;
   await tx.run(`drop table if exists ${stagingTable}`);
   const duplicates = await supersedeDuplicates(tx, staged, file.format.headers[keyColumn]!.trim());
-  // Verbatim rows compare by hash: the join then holds ids and hashes, not a million rows twice over.
-  const counts = await tx.one<{ new_records: number; updated_records: number; unchanged_records: number }>(
-    `with new as (select record_id, hash(data) as h from raw_crm.${table.table} where import_id = ?),
-          old as (select record_id, hash(data) as h from raw_crm.${table.table} where import_id <> ? and system = ? and record_id is not null)
-     select
-       count(*) filter (where old.record_id is null) as new_records,
-       count(*) filter (where old.h <> new.h) as updated_records,
-       count(*) filter (where old.h = new.h) as unchanged_records
-     from new left join old on old.record_id = new.record_id`,
-    [importId, importId, map.system],
-  );
-  // The newest import of a record wins; records this file does not mention stay as they were.
-  await tx.run(
-    `delete from raw_crm.${table.table}
-     where import_id <> ? and system = ? and record_id in (select record_id from raw_crm.${table.table} where import_id = ? and record_id is not null)`,
-    [importId, map.system, importId],
-  );
+  const counts = await compareWithEarlierImports(tx, `raw_crm.${table.table}`, importId, map.system);
 
   const issues = (await tx.one<{ n: number }>('select count(*) as n from raw_crm.import_issues where import_id = ?', [importId]))!.n;
   const firstIssues = await tx.all<ImportIssue>(
@@ -350,9 +334,9 @@ async function importFile(tx: WarehouseTransaction, file: PreparedFile, options:
       delimiter: file.format.delimiter,
       columns: JSON.stringify(file.format.headers),
       rows,
-      new_records: counts!.new_records,
-      updated_records: counts!.updated_records,
-      unchanged_records: counts!.unchanged_records,
+      new_records: counts.new_records,
+      updated_records: counts.updated_records,
+      unchanged_records: counts.unchanged_records,
       issues,
       imported_at: importedAt,
       seconds,
@@ -368,9 +352,9 @@ async function importFile(tx: WarehouseTransaction, file: PreparedFile, options:
     objectType: map.objectType,
     table: `raw_crm.${table.table}`,
     rows,
-    newRecords: counts!.new_records,
-    updatedRecords: counts!.updated_records,
-    unchangedRecords: counts!.unchanged_records,
+    newRecords: counts.new_records,
+    updatedRecords: counts.updated_records,
+    unchangedRecords: counts.unchanged_records,
     duplicates,
     issues,
     firstIssues,
@@ -382,6 +366,43 @@ async function importFile(tx: WarehouseTransaction, file: PreparedFile, options:
 
 function readerOf(file: PreparedFile): Pick<FileImportResult, 'reader' | 'readerReason'> {
   return file.native ? { reader: 'duckdb', readerReason: null } : { reader: 'csv-parse', readerReason: file.csvParseReason ?? null };
+}
+
+/**
+ * How this import's records compare with the same system's earlier imports
+ * (new, updated, unchanged), then the earlier versions of the records it
+ * holds leave the table: the newest import of a record wins, records this
+ * file does not mention stay as they were.
+ */
+async function compareWithEarlierImports(
+  tx: WarehouseTransaction,
+  table: string,
+  importId: string,
+  system: string,
+): Promise<{ new_records: number; updated_records: number; unchanged_records: number }> {
+  const earlier = await tx.one<{ any: boolean }>(`select exists (select 1 from ${table} where import_id <> ? and system = ? and record_id is not null) as any`, [importId, system]);
+  if (!earlier!.any) {
+    // A system's first import: everything is new, and there is nothing to join or delete.
+    const { n } = (await tx.one<{ n: number }>(`select count(*) as n from ${table} where import_id = ?`, [importId]))!;
+    return { new_records: n, updated_records: 0, unchanged_records: 0 };
+  }
+  // Verbatim rows compare by hash: the join then holds ids and hashes, not a million rows twice over.
+  const counts = await tx.one<{ new_records: number; updated_records: number; unchanged_records: number }>(
+    `with new as (select record_id, hash(data) as h from ${table} where import_id = ?),
+          old as (select record_id, hash(data) as h from ${table} where import_id <> ? and system = ? and record_id is not null)
+     select
+       count(*) filter (where old.record_id is null) as new_records,
+       count(*) filter (where old.h <> new.h) as updated_records,
+       count(*) filter (where old.h = new.h) as unchanged_records
+     from new left join old on old.record_id = new.record_id`,
+    [importId, importId, system],
+  );
+  await tx.run(
+    `delete from ${table}
+     where import_id <> ? and system = ? and record_id in (select record_id from ${table} where import_id = ? and record_id is not null)`,
+    [importId, system, importId],
+  );
+  return counts!;
 }
 
 /** Sortable by time, unique without coordination: imp_20260115T101010Z_3fa9c2. */
