@@ -286,6 +286,7 @@ describe('the import command', () => {
     expect(ok.stdout).toMatch(/5 rows into raw_crm\.deals: 5 new, 0 updated, 0 unchanged; 2 issues/);
     expect(ok.stdout).toContain("line 6, Amount 'about 5k': not an amount we can read");
     expect(ok.stdout).toContain('2 files: 2 imported (8 rows, 2 issues), 0 already imported.');
+    expect(ok.stdout.match(/read by DuckDB's CSV reader/g)).toHaveLength(2);
 
     const before = await snapshotCrm(db);
     const broken = join(dir.path, 'broken.csv');
@@ -308,7 +309,7 @@ describe('the import command', () => {
     ]);
   });
 
-  it('refuses bad options with exit 2', async () => {
+  it('refuses bad options with exit 2, and reads row by row when asked', async () => {
     await warehouse.close();
     const badSystem = await runCli(['import', 'crm', fixture('hubspot/contacts.csv'), '--system', 'zoho'], { db });
     expect(badSystem.status).toBe(2);
@@ -316,6 +317,12 @@ describe('the import command', () => {
     const badMap = await runCli(['import', 'crm', fixture('generic/customers.csv'), '--system', 'generic', '--map', 'colour=Plan'], { db });
     expect(badMap.status).toBe(2);
     expect(badMap.stderr).toContain("--map names an unknown field 'colour'");
+    const badReader = await runCli(['import', 'crm', fixture('hubspot/contacts.csv'), '--reader', 'fast'], { db });
+    expect(badReader.status).toBe(2);
+    expect(badReader.stderr).toContain("--reader must be auto or csv-parse (got 'fast')");
+    const rowByRow = await runCli(['import', 'crm', fixture('hubspot/contacts.csv'), '--reader', 'csv-parse'], { db });
+    expect(rowByRow.status).toBe(0);
+    expect(rowByRow.stdout).toContain('read row by row (csv-parse): asked for');
     const help = await runCli(['import', 'crm', '--help'], { db });
     expect(help.status).toBe(0);
     for (const example of ['hubspot-crm-exports-all-contacts.csv', '--system salesforce --object lead', 'Contact.csv Lead.csv', 'people-export.csv', '--system generic --map']) {
