@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cellValueSql, isUnsureSql, javascriptWhitespace, trimmedSql } from '../../extract/crm/cellSql.js';
@@ -240,6 +240,24 @@ describe('DuckDB and csv-parse store the same rows and issues', () => {
       expect(tables[0], label).toEqual(tables[1]);
       // Lines count the line breaks inside quotes: the header is line 1, records 2 and 3 span 2 and 3 lines, Barbara's is line 13.
       expect((tables[0]!['contacts'] as { record_id: string; line: number }[]).find((row) => row.record_id === '6')!.line, label).toBe(13);
+    }
+  });
+
+  it('starts over with csv-parse when DuckDB reads something other than what was scanned', async () => {
+    // DuckDB reads a path as a glob: a file named `contacts*.csv` beside `contacts-old.csv` reads as both.
+    const file = join(dir.path, 'contacts*.csv');
+    copyFileSync(fixture('hubspot/contacts.csv'), file);
+    copyFileSync(fixture('hubspot/contacts.csv'), join(dir.path, 'contacts-old.csv'));
+    const warehouse = await Warehouse.open({ path: join(dir.path, 'glob.duckdb') });
+    try {
+      const [result] = await importCrmFiles({ warehouse, files: [file] });
+      expect(result!.reader).toBe('csv-parse');
+      expect(result!.readerReason).toBe("DuckDB's CSV reader failed on it: it read 12 records where the scan counted 6");
+      expect(result!.rows).toBe(6);
+      expect(await warehouse.one('select count(*) as n, count(distinct import_id) as imports from raw_crm.contacts')).toEqual({ n: 6, imports: 1 });
+      expect(await warehouse.one('select count(*) as n from raw_crm.imports')).toEqual({ n: 1 });
+    } finally {
+      await warehouse.close();
     }
   });
 
