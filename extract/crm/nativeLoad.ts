@@ -11,14 +11,16 @@ import type { CrmField, ImportIssue } from './types.js';
 
 /**
  * The fast way in for a regular UTF-8 export (recordShape.ts says which
- * files are): DuckDB reads the CSV itself, in C++ and on every core, and
- * types the ordinary cells with the SQL twins of cellSql.ts. Rows with any
- * cell those twins are unsure of (a US date, an address with an apostrophe, a
- * missing record id) are set aside and go through RowProcessor, exactly as
- * csv-parse's rows do, so both ways in store the same rows and issues.
+ * files are): DuckDB reads the CSV itself and types the ordinary cells with
+ * the SQL twins of cellSql.ts. Rows with any cell those twins are unsure of
+ * (a US date, an address with an apostrophe, a missing record id) go through
+ * RowProcessor, exactly as csv-parse's rows do, so both ways in store the
+ * same rows and issues (tests/crm/nativeLoad.test.ts).
  *
- * A million-row HubSpot export takes csv-parse and RowProcessor a core each
- * for ~50 s on a 2-core machine; DuckDB reads and types it in a few seconds.
+ * A million-row HubSpot export took ~40 s row by row (csv-parse on one core,
+ * DuckDB inserting batches on the other); this statement takes ~10 s on one
+ * thread. It stays on one thread because rows are numbered in file order
+ * (their `line`); unordered, two threads took ~7 s.
  */
 export interface NativeLoadOptions {
   readonly tx: WarehouseTransaction;
@@ -58,7 +60,7 @@ export function nativeLoadRefusal(format: FileFormat, shape: RecordShape | undef
 }
 
 const lineOffsetsTable = 'crm_import_line_offsets';
-/** DuckDB's CSV buffers: room for a record of nativeMaxRecordBytes, small enough for the import's 64 MB. */
+/** DuckDB's CSV buffers: room for a record of nativeMaxRecordBytes, small enough for the import's 64 MB (importCrm.ts). */
 const readerBuffer = { buffer_size: 4 * 1024 * 1024, max_line_size: 2 * 1024 * 1024 };
 const progressEveryMs = 250;
 
