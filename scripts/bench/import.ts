@@ -66,7 +66,7 @@ const { importCrmFiles } = await import(${JSON.stringify(pathToFileURL(join(repo
 const warehouse = await Warehouse.open({ path: process.env.TRIBUTARY_DB });
 try {
   const [result] = await importCrmFiles({ warehouse, files: [process.argv[2]] });
-  process.stdout.write(\`\${result.rows.toLocaleString('en-US')} rows into \${result.table}: module (import \${result.importId}, \${result.seconds.toFixed(1)} s)\\n\`);
+  process.stdout.write(\`\${result.rows.toLocaleString('en-US')} rows into \${result.table}: module (import \${result.importId}, \${result.seconds.toFixed(1)} s, read by \${result.reader})\\n\`);
 } finally {
   await warehouse.close();
 }

@@ -39,6 +39,8 @@ describe('a 1,000,000-row export', () => {
     const measured = await measureImport(file, db, dir.path, 'module');
     expect(measured.status, measured.stderr).toBe(0);
     expect(measured.rows).toBe(1_000_000);
+    // A regular export: DuckDB's reader, not csv-parse (a scan that wrongly refused it would only show as slowness).
+    expect(measured.stdout).toContain('read by duckdb');
     const mb = (value: number): string => `${(value / 1048576).toFixed(0)} MB`;
     console.log(
       `1M-row import: ${measured.importSeconds.toFixed(1)} s, ${Math.round(measured.rowsPerSecond)} rows/s, peak RSS ${mb(measured.peakRssBytes)} (100k rows: ${mb(small.peakRssBytes)})`,
