@@ -127,16 +127,14 @@ function typedRowsSql(options: NativeLoadOptions): { sql: string; dataKeys: stri
       if (condition) unsure.push(condition);
     }
     const values = source.cells.map((index) => valueName(s, index));
-    const value = values.length === 0 ? 'null' : values.length === 1 ? values[0]! : `coalesce(${values.join(', ')})`;
-    return `${value} as ${quoteIdentifier(source.name)}`;
+    return values.length === 0 ? 'null' : values.length === 1 ? values[0]! : `coalesce(${values.join(', ')})`;
   });
-  // RowProcessor reports a row without a key, and skips a repeated header row.
-  const keyValue = sources[0]!.cells.length === 0 ? 'null' : sources[0]!.cells.length === 1 ? valueName(0, sources[0]!.cells[0]!) : `coalesce(${sources[0]!.cells.map((index) => valueName(0, index)).join(', ')})`;
-  unsure.push(`${keyValue} is null`, `${trimmed(0)} = ${quoteLiteral(plan.headers[0]!.trim())}`);
+  // RowProcessor reports a row without a key (the first parsed column), and skips a repeated header row.
+  unsure.push(`${fieldValues[0]!} is null`, `${trimmed(0)} = ${quoteLiteral(plan.headers[0]!.trim())}`);
   const dataKeys = plan.headers.map((header, i) => dataKey(plan.headers, header, i));
   const data = `json_object(${dataKeys.map((key, i) => `${quoteLiteral(key)}, ${cell(i)}`).join(', ')})`;
   return {
-    sql: `select line, ${fieldValues.join(', ')}, coalesce(${unsure.join(' or ')}, true) as unsure, ${data} as data from (${valueLayer})`,
+    sql: `select line, ${fieldValues.map((value, s) => `${value} as ${quoteIdentifier(sources[s]!.name)}`).join(', ')}, coalesce(${unsure.join(' or ')}, true) as unsure, ${data} as data from (${valueLayer})`,
     dataKeys,
   };
 }
@@ -169,8 +167,8 @@ async function writeLineOffsets(tx: WarehouseTransaction, shape: RecordShape): P
 
 /**
  * The rows stored with a negated line go through RowProcessor, a batch at a
- * time, their cells read back from `data`; then the
- * provisional rows leave the table.
+ * time, their cells read back from `data`; then the provisional rows leave
+ * the table.
  */
 async function reprocessUnsureRows(options: NativeLoadOptions, dataKeys: readonly string[]): Promise<{ removed: number; loaded: number }> {
   const { tx, staged } = options;
