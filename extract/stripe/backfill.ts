@@ -41,9 +41,11 @@ export interface StreamBackfill {
  * A stream loads what it has spooled into its backfill table each time this
  * much has gathered, while its reading goes on, so that the end of a large
  * stream leaves little to load (the largest streams end last, with nothing
- * left to overlap their loads).
+ * left to overlap their loads). A load's rows wait in DuckDB's memory until
+ * its commit, about twice their spooled size: 8 MB keeps that within the
+ * extract's memory cap (32 MB loads took 60 MB of it).
  */
-export const EARLY_LOAD_BYTES = 32 * 1024 * 1024;
+export const EARLY_LOAD_BYTES = 8 * 1024 * 1024;
 
 export interface BackfillContext {
   readonly warehouse: Warehouse;
@@ -59,6 +61,13 @@ export interface BackfillContext {
   readonly spool: BackfillSpool;
   /** Spooled bytes that start a load while the stream is still read (EARLY_LOAD_BYTES). */
   readonly earlyLoadBytes: number;
+  /**
+   * Loads and merges take turns: each needs some of DuckDB's capped memory
+   * (a merge's join over the raw table, a load's transaction-local rows), and
+   * two at once are what overran the cap (bulkSettings.ts); on two cores they
+   * gain little from running together.
+   */
+  readonly warehouseTurns: RequestPool;
   /** Wall time spent merging completed streams (ms), windows split and loads made while reading, accumulated. */
   readonly timings: { mergeMs: number; splits: number; earlyLoads: number };
 }
@@ -313,7 +322,7 @@ function loadEarly(context: BackfillContext, backfill: StreamBackfill, pageStore
   const load = (async () => {
     await pageStored;
     const chunks = context.spool.chunks(name, backfill.t0);
-    await context.warehouse.transaction((tx) => loadChunks(tx, name, chunks));
+    await context.warehouseTurns.run(() => context.warehouse.transaction((tx) => loadChunks(tx, name, chunks)));
     await context.spool.removeChunks(chunks);
     context.timings.earlyLoads++;
   })();
@@ -332,23 +341,25 @@ async function completeStream(context: BackfillContext, backfill: StreamBackfill
   const syncedAt = new Date();
   const mergeStarted = performance.now();
   if (backfill.loading) await backfill.loading;
-  // Its own transaction: the key the swap adds must not see the duplicates deleted here (see dedupeBackfillTable).
-  const rest = context.spool.chunks(definition.name, backfill.t0);
-  await context.warehouse.transaction(async (tx) => {
-    await loadChunks(tx, definition.name, rest);
-    await dedupeBackfillTable(tx, definition.name);
-  });
-  const counts = await context.warehouse.transaction(async (tx) => {
-    const merged = await completeBackfillTable(tx, definition.name, {
-      syncedAt,
-      ...(definition.listShowsAll ? { completeReadStartedAt: backfill.t0 } : {}),
+  const counts = await context.warehouseTurns.run(async () => {
+    // Its own transaction: the key the swap adds must not see the duplicates deleted here (see dedupeBackfillTable).
+    const rest = context.spool.chunks(definition.name, backfill.t0);
+    await context.warehouse.transaction(async (tx) => {
+      await loadChunks(tx, definition.name, rest);
+      await dedupeBackfillTable(tx, definition.name);
     });
-    for (const target of new Set(definition.embedded.map((copy) => copy.stream))) {
-      addCounts(context.derivedCounts, target, await mergeStaging(tx, target, { syncedAt }));
-    }
-    const objectCount = await rawRowCount(tx, definition.name);
-    await completeBackfill(tx.db, definition.name, { completedAt: context.reader.serverNow(), cursor: backfill.t0, runId: context.runId, objectCount, succeededAt: syncedAt });
-    return merged;
+    return context.warehouse.transaction(async (tx) => {
+      const merged = await completeBackfillTable(tx, definition.name, {
+        syncedAt,
+        ...(definition.listShowsAll ? { completeReadStartedAt: backfill.t0 } : {}),
+      });
+      for (const target of new Set(definition.embedded.map((copy) => copy.stream))) {
+        addCounts(context.derivedCounts, target, await mergeStaging(tx, target, { syncedAt }));
+      }
+      const objectCount = await rawRowCount(tx, definition.name);
+      await completeBackfill(tx.db, definition.name, { completedAt: context.reader.serverNow(), cursor: backfill.t0, runId: context.runId, objectCount, succeededAt: syncedAt });
+      return merged;
+    });
   });
   await context.spool.remove(definition.name);
   context.timings.mergeMs += performance.now() - mergeStarted;

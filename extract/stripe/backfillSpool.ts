@@ -9,7 +9,7 @@ import { backfillTable, ensureBackfillTable, nextSeq, type RawRow } from './rawT
 /**
  * The pages of a full read wait in files beside the warehouse
  * (`<warehouse>.backfill/<stream>-<t0>/`), one newline-delimited JSON chunk
- * per group of pages, and reach DuckDB by `read_json`, a few chunks at a time
+ * per group of pages, and reach DuckDB a few chunks at a time
  * while the stream is read and the rest when its last window is. Appending every page to a DuckDB table instead cost a WAL
  * write, a checkpoint rewrite and a compression pass per commit: on a
  * 10,000-customer account that was most of the extract's CPU and, through
@@ -21,10 +21,11 @@ import { backfillTable, ensureBackfillTable, nextSeq, type RawRow } from './rawT
  * between) only repeats rows the resumed window reads again; the load keeps
  * each id's latest version.
  */
-const SPOOL_COLUMNS = "{id: 'varchar', data: 'json', synced_at: 'timestamptz', deleted: 'boolean', seq: 'bigint'}";
-
-/** DuckDB's default largest JSON line; larger lines raise the limit for their load. */
-const DEFAULT_MAXIMUM_LINE_BYTES = 16 * 1024 * 1024;
+const SPOOL_LINE_SHAPE = JSON.stringify({ id: 'VARCHAR', data: 'JSON', synced_at: 'TIMESTAMPTZ', deleted: 'BOOLEAN', seq: 'BIGINT' });
+/** A byte JSON text never holds unescaped: the CSV reader's delimiter, so each line is one cell. */
+const NEVER_IN_JSON = '\u0001';
+/** The CSV reader's smallest line limit; its buffer is twice the limit. */
+const MIN_LINE_BYTES = 1024 * 1024;
 
 export interface SpoolChunks {
   readonly files: readonly string[];
@@ -177,14 +178,22 @@ export function lineLength(line: SpoolLine): number {
  * Appends chunks to the stream's backfill table. Remove them once the
  * transaction has committed (removeChunks): a chunk loaded twice is harmless
  * (dedupeBackfillTable), a chunk lost is not.
+ *
+ * DuckDB's CSV reader splits the lines (one cell each) and json_transform
+ * parses each line once. read_json would do the same work, but it never
+ * reads with less than 32 MB of buffer (twice its 16 MB object size, which a
+ * smaller maximum_object_size does not lower): that alone was half of the
+ * extract's memory cap. The CSV reader's buffer follows the longest line.
  */
 export async function loadChunks(session: SqlSession, stream: string, chunks: SpoolChunks): Promise<void> {
   await ensureBackfillTable(session, stream);
   if (chunks.files.length === 0) return;
-  const maximum = Math.max(DEFAULT_MAXIMUM_LINE_BYTES, 2 ** Math.ceil(Math.log2(chunks.longestLineBytes + 1)));
+  const maxLine = Math.max(MIN_LINE_BYTES, 2 ** Math.ceil(Math.log2(chunks.longestLineBytes + 2)));
+  const lines = `read_csv([${chunks.files.map(quoteLiteral).join(', ')}], columns = {'line': 'VARCHAR'}, header = false, auto_detect = false,
+    delim = ${quoteLiteral(NEVER_IN_JSON)}, quote = '', escape = '', new_line = '\\n', max_line_size = ${maxLine}, buffer_size = ${2 * maxLine})`;
   await session.run(
     `insert into ${backfillTable(stream)} (id, data, synced_at, deleted, seq)
-     select id, data, synced_at, deleted, seq
-     from read_json([${chunks.files.map(quoteLiteral).join(', ')}], format = 'newline_delimited', columns = ${SPOOL_COLUMNS}, maximum_object_size = ${maximum})`,
+     select row.id, row.data, row.synced_at, row.deleted, row.seq
+     from (select json_transform(line, ${quoteLiteral(SPOOL_LINE_SHAPE)}) as row from ${lines})`,
   );
 }

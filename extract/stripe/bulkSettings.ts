@@ -25,19 +25,16 @@ const BULK_SETTINGS: Record<string, string> = {
  * Options for opening a warehouse just for an extract (the CLI and the
  * benchmark): one DuckDB thread (the work is loads of spooled pages, and the
  * machine has the Stripe client to run too) and a memory cap. Pages wait on
- * disk rather than in DuckDB (backfillSpool.ts) and reach it 32 MB at a
- * time, so what DuckDB needs does not grow with the account. 64 MB is enough
- * for a first extract, even of a 50,000-customer account, but not for a full
- * re-read over a warehouse that already holds one: the last load of the
- * invoices' spool then ran out of memory ("failed to pin block of size 256
- * KiB (60.8/61.0 MiB used)") in most runs over a 10,000-customer warehouse.
- * 128 MB leaves the JSON reader's 32 MB buffers room beside what the
- * completed streams hold (most likely their primary-key indexes, which grow
- * with the account): 3 runs of 3 passed at 96 MB and at 128 MB, peaking at
- * 430-480 MB and 510-545 MB of RSS. What exactly fills DuckDB's memory at
- * that point is not yet pinned down.
+ * disk rather than in DuckDB (backfillSpool.ts) and reach it 8 MB at a time,
+ * one load or merge at a time (backfill.ts), so what DuckDB needs does not
+ * grow with the account. What it needs most is a merge's scan of a raw table
+ * it replaces: a vector of 2,048 invoices' JSON is about 16 MB on its own. A
+ * full re-read over a 10,000-customer warehouse ran out of memory at 56 MB
+ * and passed at 64 MB; 96 MB leaves half as much again. The cap is most of
+ * the RSS the process adds: on the 10,000-customer benchmark, 40, 64, 96 and
+ * 128 MB peaked at about 287, 338, 356 and 381 MB.
  */
-export const EXTRACT_WAREHOUSE_OPTIONS = { memoryLimit: '128MB', threads: 1 } as const;
+export const EXTRACT_WAREHOUSE_OPTIONS = { memoryLimit: '96MB', threads: 1 } as const;
 
 export async function withBulkLoadSettings<T>(warehouse: Warehouse, work: () => Promise<T>): Promise<T> {
   const names = Object.keys(BULK_SETTINGS);

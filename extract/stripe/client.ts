@@ -6,6 +6,7 @@ import { UsageError } from '../../errors/index.js';
 import { RateBudget } from './rateBudget.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.js';
 import { ObjectText, splitListPage, type ListPageText, type WantedFields } from './listText.js';
+import { PageMemory } from './pageMemory.js';
 import { redactSecrets } from './secrets.js';
 
 /** A Stripe object as the API returns it: we keep it whole, so only the fields we route on are typed. */
@@ -97,6 +98,7 @@ class ListTextResponse extends Stripe.HttpClientResponse {
   constructor(
     private readonly inner: SdkResponse,
     private readonly wanted: WantedFields,
+    private readonly pageMemory: PageMemory,
   ) {
     super(inner.getStatusCode(), inner.getHeaders());
   }
@@ -122,6 +124,7 @@ class ListTextResponse extends Stripe.HttpClientResponse {
       });
       raw.once('end', () => resolve(Buffer.concat(chunks)));
     });
+    this.pageMemory.received(body.length);
     return splitListPage(body, this.wanted) ?? JSON.parse(body.toString('utf8'));
   }
 }
@@ -138,6 +141,7 @@ class GuardedHttpClient extends Stripe.HttpClient {
     private readonly budget: RateBudget,
     private readonly onResponse: (headers: Record<string, unknown>) => void,
     private readonly onSend: () => void,
+    private readonly pageMemory = new PageMemory(),
   ) {
     super();
   }
@@ -153,7 +157,7 @@ class GuardedHttpClient extends Stripe.HttpClient {
     const response = await this.inner.makeRequest(host, port, path, method, headers, requestData, protocol, timeout);
     this.onResponse(response.getHeaders() as Record<string, unknown>);
     const wanted = listTextScope.getStore();
-    return wanted ? new ListTextResponse(response, wanted) : response;
+    return wanted ? new ListTextResponse(response, wanted, this.pageMemory) : response;
   }
 }
 

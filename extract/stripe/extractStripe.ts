@@ -113,7 +113,7 @@ async function extract(options: ExtractStripeOptions): Promise<ExtractSummary> {
     summaries.push(
       ...(await runBackfills(
         // A few windows more than request slots, so a window busy with its commit or sub-lists never leaves a slot idle.
-        { warehouse, reader, pool, runId, emit, activeWindowLimit: () => pool.size + 4, derivedCounts, writer, spool, timings, earlyLoadBytes: options.earlyLoadBytes ?? EARLY_LOAD_BYTES },
+        { warehouse, reader, pool, runId, emit, activeWindowLimit: () => pool.size + 4, derivedCounts, writer, spool, timings, earlyLoadBytes: options.earlyLoadBytes ?? EARLY_LOAD_BYTES, warehouseTurns: new RequestPool(1) },
         backfills,
       )),
     );

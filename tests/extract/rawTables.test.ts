@@ -200,4 +200,32 @@ describe('raw tables', () => {
     expect(counts).toEqual({ new: 2, updated: 0, deleted: 0 });
     expect((await rows()).map((row) => row.id)).toEqual(['cus_a', 'cus_b']);
   });
+
+  it('spooled JSON reaches the table exactly, whatever its text holds: delimiters, quotes, escapes, a line over a megabyte', async () => {
+    const awkward = {
+      name: 'O"Brien, Ltd.; \t tab\\ back\u0001slash',
+      note: 'line one\nline two\r\n"quoted", \u0001 control, émoji 👩‍💻, 日本',
+      metadata: { 'key "with" quotes': '=cmd|x', empty: '' },
+    };
+    const long = 'x'.repeat(1_500_000);
+    const rowsIn: RawRow[] = [
+      { id: 'cus_awkward', data: { id: 'cus_awkward', object: 'customer', created: 1_700_000_000, ...awkward }, deleted: false, syncedAt: at },
+      { id: 'cus_long', data: { id: 'cus_long', object: 'customer', created: 1_700_000_000, description: long }, deleted: false, syncedAt: at },
+      // Stripe's own pretty-printed text, as a listed page delivers it (bytes, not an object).
+      { id: 'cus_bytes', data: Buffer.from('{"id": "cus_bytes", "object": "customer", "created": 1700000000, "name": "tab\\\\there", "deleted_at": null}') as never, deleted: true, syncedAt: at },
+    ];
+    await spoolFullRead([rowsIn.slice(0, 2), rowsIn.slice(2)]);
+    await warehouse.transaction((tx) => completeBackfillTable(tx, 'customers', { syncedAt: at }));
+    const stored = await warehouse.all<{ id: string; data: string; deleted: boolean; synced_at: string }>(
+      `select id, data::varchar as data, deleted, strftime(synced_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%SZ') as synced_at from raw_stripe.customers order by id`,
+    );
+    expect(stored.map((row) => [row.id, row.deleted, row.synced_at])).toEqual([
+      ['cus_awkward', false, '2026-03-01T00:00:00Z'],
+      ['cus_bytes', true, '2026-03-01T00:00:00Z'],
+      ['cus_long', false, '2026-03-01T00:00:00Z'],
+    ]);
+    expect(JSON.parse(stored[0]!.data)).toEqual({ id: 'cus_awkward', object: 'customer', created: 1_700_000_000, ...awkward });
+    expect(JSON.parse(stored[1]!.data)).toEqual({ id: 'cus_bytes', object: 'customer', created: 1_700_000_000, name: 'tab\\there', deleted_at: null });
+    expect((JSON.parse(stored[2]!.data) as { description: string }).description).toHaveLength(1_500_000);
+  });
 });
