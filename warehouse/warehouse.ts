@@ -61,6 +61,8 @@ export class Warehouse extends SqlSession {
     readonly instance: DuckDBInstance,
     connection: DuckDBConnection,
     readonly readOnly: boolean,
+    /** The memory_limit it was opened with, as given (DuckDB shows it back rounded). */
+    readonly memoryLimit: string | undefined,
   ) {
     super(connection);
     this.db = new Kysely<WarehouseSchema>({ dialect: new DuckDBDialect({ instance }) });
@@ -82,7 +84,7 @@ export class Warehouse extends SqlSession {
     } catch (error) {
       throw new WorkError(describeOpenError(options.path, error), { cause: error });
     }
-    const warehouse = new Warehouse(options.path, instance, await instance.connect(), Boolean(options.readOnly));
+    const warehouse = new Warehouse(options.path, instance, await instance.connect(), Boolean(options.readOnly), options.memoryLimit);
     if (!options.readOnly) await warehouse.migrate();
     return warehouse;
   }

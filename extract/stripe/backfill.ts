@@ -3,6 +3,7 @@ import type { StripeObject, StripeReader } from './client.js';
 import { completeSubLists, embeddedRows, objectRow, PAGE_SIZE, routingFields, wantedFields } from './objects.js';
 import type { RequestPool } from './pool.js';
 import type { ProgressListener, StreamSummary } from './progress.js';
+import { withMemoryHeadroom } from './bulkSettings.js';
 import { lineLength, loadChunks, spoolLine, type BackfillSpool, type SpoolLine, type SpoolRow } from './backfillSpool.js';
 import { customerRefs } from './customers.js';
 import { backfillTable, clearStaging, completeBackfillTable, dedupeBackfillTable, mergeStaging, rawRowCount, type MergeCounts, type RawRow } from './rawTables.js';
@@ -322,7 +323,9 @@ function loadEarly(context: BackfillContext, backfill: StreamBackfill, pageStore
   const load = (async () => {
     await pageStored;
     const chunks = context.spool.chunks(name, backfill.t0);
-    await context.warehouseTurns.run(() => context.warehouse.transaction((tx) => loadChunks(tx, name, chunks)));
+    await context.warehouseTurns.run(() =>
+      withMemoryHeadroom(context.warehouse, `Loading ${name}`, () => context.warehouse.transaction((tx) => loadChunks(tx, name, chunks)), notice(context)),
+    );
     await context.spool.removeChunks(chunks);
     context.timings.earlyLoads++;
   })();
@@ -341,26 +344,10 @@ async function completeStream(context: BackfillContext, backfill: StreamBackfill
   const syncedAt = new Date();
   const mergeStarted = performance.now();
   if (backfill.loading) await backfill.loading;
-  const counts = await context.warehouseTurns.run(async () => {
-    // Its own transaction: the key the swap adds must not see the duplicates deleted here (see dedupeBackfillTable).
-    const rest = context.spool.chunks(definition.name, backfill.t0);
-    await context.warehouse.transaction(async (tx) => {
-      await loadChunks(tx, definition.name, rest);
-      await dedupeBackfillTable(tx, definition.name);
-    });
-    return context.warehouse.transaction(async (tx) => {
-      const merged = await completeBackfillTable(tx, definition.name, {
-        syncedAt,
-        ...(definition.listShowsAll ? { completeReadStartedAt: backfill.t0 } : {}),
-      });
-      for (const target of new Set(definition.embedded.map((copy) => copy.stream))) {
-        addCounts(context.derivedCounts, target, await mergeStaging(tx, target, { syncedAt }));
-      }
-      const objectCount = await rawRowCount(tx, definition.name);
-      await completeBackfill(tx.db, definition.name, { completedAt: context.reader.serverNow(), cursor: backfill.t0, runId: context.runId, objectCount, succeededAt: syncedAt });
-      return merged;
-    });
-  });
+  const { counts, derived } = await context.warehouseTurns.run(() =>
+    withMemoryHeadroom(context.warehouse, `Merging ${definition.name}`, () => mergeStream(context, backfill, syncedAt), notice(context)),
+  );
+  for (const [target, merged] of derived) addCounts(context.derivedCounts, target, merged);
   await context.spool.remove(definition.name);
   context.timings.mergeMs += performance.now() - mergeStarted;
   const seconds = (Date.now() - backfill.startedAtMs) / 1000;
@@ -379,6 +366,36 @@ function interleave<T>(lists: readonly (readonly T[])[]): T[] {
   const longest = Math.max(0, ...lists.map((list) => list.length));
   for (let i = 0; i < longest; i++) for (const list of lists) if (i < list.length) out.push(list[i]!);
   return out;
+}
+
+/**
+ * The stream's spooled rows reach its backfill table, which becomes the raw
+ * table. Two transactions, each rolled back whole if it fails, so the pair can
+ * run again: a chunk loaded twice is deduplicated.
+ */
+async function mergeStream(context: BackfillContext, backfill: StreamBackfill, syncedAt: Date): Promise<{ counts: MergeCounts; derived: Map<string, MergeCounts> }> {
+  const definition = backfill.definition;
+  // Its own transaction: the key the swap adds must not see the duplicates deleted here (see dedupeBackfillTable).
+  const rest = context.spool.chunks(definition.name, backfill.t0);
+  await context.warehouse.transaction(async (tx) => {
+    await loadChunks(tx, definition.name, rest);
+    await dedupeBackfillTable(tx, definition.name);
+  });
+  return context.warehouse.transaction(async (tx) => {
+    const counts = await completeBackfillTable(tx, definition.name, {
+      syncedAt,
+      ...(definition.listShowsAll ? { completeReadStartedAt: backfill.t0 } : {}),
+    });
+    const derived = new Map<string, MergeCounts>();
+    for (const target of new Set(definition.embedded.map((copy) => copy.stream))) derived.set(target, await mergeStaging(tx, target, { syncedAt }));
+    const objectCount = await rawRowCount(tx, definition.name);
+    await completeBackfill(tx.db, definition.name, { completedAt: context.reader.serverNow(), cursor: backfill.t0, runId: context.runId, objectCount, succeededAt: syncedAt });
+    return { counts, derived };
+  });
+}
+
+function notice(context: BackfillContext): (message: string) => void {
+  return (message) => context.emit({ type: 'notice', message });
 }
 
 function isoSecond(epochSeconds: number): string {

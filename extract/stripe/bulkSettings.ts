@@ -24,17 +24,47 @@ const BULK_SETTINGS: Record<string, string> = {
 /**
  * Options for opening a warehouse just for an extract (the CLI and the
  * benchmark): one DuckDB thread (the work is loads of spooled pages, and the
- * machine has the Stripe client to run too) and a memory cap. Pages wait on
+ * machine has the Stripe client to run too) and a memory cap, which is most
+ * of the RSS the process adds: on the 10,000-customer benchmark, caps of 40,
+ * 64, 96 and 128 MB peaked at about 287, 338, 356 and 381 MB. Pages wait on
  * disk rather than in DuckDB (backfillSpool.ts) and reach it 8 MB at a time,
  * one load or merge at a time (backfill.ts), so what DuckDB needs does not
- * grow with the account. What it needs most is a merge's scan of a raw table
- * it replaces: a vector of 2,048 invoices' JSON is about 16 MB on its own. A
- * full re-read over a 10,000-customer warehouse ran out of memory at 56 MB
- * and passed at 64 MB; 96 MB leaves half as much again. The cap is most of
- * the RSS the process adds: on the 10,000-customer benchmark, 40, 64, 96 and
- * 128 MB peaked at about 287, 338, 356 and 381 MB.
+ * grow with the account; a first read and a full re-read of a 10,000-customer
+ * account both pass at 40 MB. What needs more is parsing the JSON of many
+ * large rows at once (16 MB for a vector of 2,048 invoices): a full re-read
+ * that finds none of the objects the warehouse holds (another account's key)
+ * needed 64 MB. Such a step is retried once with EXTRACT_MEMORY_HEADROOM
+ * (withMemoryHeadroom) rather than every run paying for it.
  */
-export const EXTRACT_WAREHOUSE_OPTIONS = { memoryLimit: '96MB', threads: 1 } as const;
+export const EXTRACT_WAREHOUSE_OPTIONS = { memoryLimit: '40MB', threads: 1 } as const;
+/** The cap of a load or merge's second try after it ran out of memory under the first. */
+export const EXTRACT_MEMORY_HEADROOM = '128MB';
+
+/**
+ * Runs a step that is one or more whole transactions (rolled back when they
+ * fail) and, if DuckDB ran out of memory, runs it once more with the cap
+ * raised to EXTRACT_MEMORY_HEADROOM, saying so through onRetry.
+ */
+export async function withMemoryHeadroom<T>(warehouse: Warehouse, what: string, work: () => Promise<T>, onRetry: (message: string) => void): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isOutOfMemory(error)) throw error;
+    // The cap as it was opened with: DuckDB shows it back rounded down, and setting that would shrink it.
+    const cap = warehouse.memoryLimit ?? (await warehouse.all<{ value: string }>(`select value from duckdb_settings() where name = 'memory_limit'`))[0]?.value;
+    onRetry(`${what} needed more than DuckDB's ${cap ?? 'capped'} memory; retried with ${EXTRACT_MEMORY_HEADROOM}.`);
+    await warehouse.run(`set global memory_limit = ${quoteLiteral(EXTRACT_MEMORY_HEADROOM)}`);
+    try {
+      return await work();
+    } finally {
+      if (cap) await warehouse.run(`set global memory_limit = ${quoteLiteral(cap)}`).catch(() => undefined);
+    }
+  }
+}
+
+function isOutOfMemory(error: unknown): boolean {
+  return error instanceof Error && /^Out of Memory Error/i.test(error.message);
+}
 
 export async function withBulkLoadSettings<T>(warehouse: Warehouse, work: () => Promise<T>): Promise<T> {
   const names = Object.keys(BULK_SETTINGS);

@@ -8,18 +8,16 @@
  * Any other arguments are passed to every benchmark (e.g. --json).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..', '..');
 
-const benchmarks: Record<string, string> = {
-  extract: 'scripts/bench/extract.ts',
-  build: 'scripts/bench/build.ts',
-  import: 'scripts/bench/import.ts',
-  reports: 'scripts/bench/reports.ts',
-  demo: 'demo/bench/generation.ts',
-};
+/** Each benchmark runs as its own npm script does (`bench:<name>`), node flags included; this is their order. */
+const order = ['extract', 'build', 'import', 'reports', 'demo'];
+const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const benchmarks = Object.fromEntries(order.filter((name) => `bench:${name}` in scripts).map((name) => [name, `bench:${name}`]));
 
 const argv = process.argv.slice(2);
 const onlyAt = argv.indexOf('--only');
@@ -35,7 +33,7 @@ if (unknown.length > 0) {
 const failed: string[] = [];
 for (const name of selected) {
   process.stdout.write(`\n== bench:${name} ==\n`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, benchmarks[name]!), ...passed], { cwd: root, stdio: 'inherit' });
+  const run = spawnSync('npm', ['run', '--silent', `bench:${name}`, '--', ...passed], { cwd: root, stdio: 'inherit' });
   if (run.status !== 0) failed.push(`${name} (exit ${run.status ?? run.signal})`);
 }
 if (failed.length > 0) {

@@ -211,6 +211,7 @@ async function bench(options: BenchOptions): Promise<void> {
       generationSeconds: round(ready.generationSeconds, 1),
       prerender: options.prerender,
       prerenderSeconds: round(ready.prerenderSeconds, 1),
+      notices: summary.notices,
     };
     if (options.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -228,6 +229,8 @@ async function bench(options: BenchOptions): Promise<void> {
       line('warehouse writes', `${result.commits} commits of staged pages taking ${result.commitSeconds} s, stream merges ${result.mergeSeconds} s, ${result.windowSplits} windows split`);
       line('CPU', `extractor ${result.extractorCpuSeconds} s, demo server ${result.serverCpuSeconds} s (${options.prerender ? `objects rendered before the run, in ${result.prerenderSeconds} s` : 'rendering on each request'}; ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} at the end)`);
       line('peak RSS', `${result.peakRssMb} MB (target < 300 MB); peak JS heap ${result.peakHeapMb} MB`);
+      // A load or merge retried with more memory (bulkSettings.ts) is said here: it raises the peak.
+      for (const notice of summary.notices) line('notice', notice);
     }
   } finally {
     child.send({ type: 'stop' });
