@@ -33,9 +33,12 @@ function evidenceProcesses(): string[] {
 }
 
 describe('npm start', () => {
-  it('runs `tributary start`', () => {
+  it('runs `tributary start`, with the node flags of the shebang of bin/tributary.js', () => {
     const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-    expect(manifest.scripts['start']).toBe('node bin/tributary.js start');
+    const shebang = readFileSync(join(REPO, 'bin/tributary.js'), 'utf8').split('\n')[0]!;
+    const flags = /^#!\/usr\/bin\/env -S node (.+)$/.exec(shebang)?.[1];
+    expect(flags).toBe('--max-semi-space-size=1');
+    expect(manifest.scripts['start']).toBe(`node ${flags} bin/tributary.js start`);
   });
 
   it('on a fresh clone without a key: a demo refresh, the reports built, then served at the printed URL', { timeout: 1_200_000 }, async () => {
