@@ -30,13 +30,14 @@ const BULK_SETTINGS: Record<string, string> = {
  * disk rather than in DuckDB (backfillSpool.ts) and reach it 8 MB at a time,
  * one load or merge at a time (backfill.ts), so what DuckDB needs does not
  * grow with the account; a first read and a full re-read of a 10,000-customer
- * account both pass at 40 MB. What needs more is parsing the JSON of many
+ * account passed at 40 MB, but one benchmark run in seven had to retry a load
+ * there, so the cap is 48 MB. What needs more is parsing the JSON of many
  * large rows at once (16 MB for a vector of 2,048 invoices): a full re-read
  * that finds none of the objects the warehouse holds (another account's key)
  * needed 64 MB. Such a step is retried once with EXTRACT_MEMORY_HEADROOM
  * (withMemoryHeadroom) rather than every run paying for it.
  */
-export const EXTRACT_WAREHOUSE_OPTIONS = { memoryLimit: '40MB', threads: 1 } as const;
+export const EXTRACT_WAREHOUSE_OPTIONS = { memoryLimit: '48MB', threads: 1 } as const;
 /** The cap of a load or merge's second try after it ran out of memory under the first. */
 export const EXTRACT_MEMORY_HEADROOM = '128MB';
 

@@ -64,7 +64,12 @@ export interface StripeClientOptions {
   readonly retryPolicy?: RetryPolicy;
   /** Per request, milliseconds. */
   readonly timeoutMs?: number;
-  /** Told how long each answered request took (ms), e.g. to size the request pool. */
+  /**
+   * Told how long each answered request took (ms), e.g. to size the request
+   * pool: from when it was sent to its answer's headers, not counting its wait
+   * for the rate budget (counted, a pool larger than needed queued at the
+   * budget, measured longer requests and grew further, to its largest size).
+   */
   readonly onRequestTime?: (ms: number) => void;
 }
 
@@ -141,6 +146,7 @@ class GuardedHttpClient extends Stripe.HttpClient {
     private readonly budget: RateBudget,
     private readonly onResponse: (headers: Record<string, unknown>) => void,
     private readonly onSend: () => void,
+    private readonly onAnswered: (ms: number) => void,
     private readonly pageMemory = new PageMemory(),
   ) {
     super();
@@ -154,7 +160,9 @@ class GuardedHttpClient extends Stripe.HttpClient {
     if (method.toUpperCase() !== 'GET') throw new NonGetRequestRefused(method, path);
     await this.budget.take();
     this.onSend();
+    const sent = performance.now();
     const response = await this.inner.makeRequest(host, port, path, method, headers, requestData, protocol, timeout);
+    this.onAnswered(performance.now() - sent);
     this.onResponse(response.getHeaders() as Record<string, unknown>);
     const wanted = listTextScope.getStore();
     return wanted ? new ListTextResponse(response, wanted, this.pageMemory) : response;
@@ -190,11 +198,18 @@ export function createReadOnlySdk(options: {
   timeoutMs?: number;
   onResponse?: (headers: Record<string, unknown>) => void;
   onSend?: () => void;
+  onAnswered?: (ms: number) => void;
 }): { sdk: Stripe; close: () => void } {
   const base = parseApiBase(options.apiBase);
   const agent = base?.protocol === 'http' ? new Agent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true });
   const inner = Stripe.createNodeHttpClient(agent);
-  const httpClient = new GuardedHttpClient(inner, options.budget, options.onResponse ?? (() => undefined), options.onSend ?? (() => undefined));
+  const httpClient = new GuardedHttpClient(
+    inner,
+    options.budget,
+    options.onResponse ?? (() => undefined),
+    options.onSend ?? (() => undefined),
+    options.onAnswered ?? (() => undefined),
+  );
   const sdk = new Stripe(options.apiKey, {
     apiVersion: Stripe.API_VERSION,
     maxNetworkRetries: 0,
@@ -262,6 +277,7 @@ export class StripeReader {
       onSend: () => {
         this.stats.requests++;
       },
+      ...(options.onRequestTime ? { onAnswered: options.onRequestTime } : {}),
       onResponse: (headers) => this.readClock(headers),
     });
     this.api = readApi(sdk);
@@ -280,11 +296,8 @@ export class StripeReader {
   async read<T>(what: string, call: (api: StripeReadApi) => Promise<T>): Promise<T> {
     return withRetry(
       async () => {
-        const started = performance.now();
         try {
-          const answer = await call(this.api);
-          this.options.onRequestTime?.(performance.now() - started);
-          return answer;
+          return await call(this.api);
         } catch (error) {
           // The SDK wraps a refusal from our HTTP layer as a connection error: unwrap it so it is never retried.
           const detail = (error as { detail?: unknown }).detail;
