@@ -43,22 +43,24 @@ export const EXTRACT_MEMORY_HEADROOM = '128MB';
 
 /**
  * Runs a step that is one or more whole transactions (rolled back when they
- * fail) and, if DuckDB ran out of memory, runs it once more with the cap
- * raised to EXTRACT_MEMORY_HEADROOM, saying so through onRetry.
+ * fail) and, if DuckDB ran out of memory under a cap the warehouse was opened
+ * with, runs it once more with the cap raised to EXTRACT_MEMORY_HEADROOM,
+ * saying so through onRetry. Under DuckDB's own default (most of the
+ * machine's memory) there is nothing to raise: the error stands.
  */
 export async function withMemoryHeadroom<T>(warehouse: Warehouse, what: string, work: () => Promise<T>, onRetry: (message: string) => void): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (!isOutOfMemory(error)) throw error;
     // The cap as it was opened with: DuckDB shows it back rounded down, and setting that would shrink it.
-    const cap = warehouse.memoryLimit ?? (await warehouse.all<{ value: string }>(`select value from duckdb_settings() where name = 'memory_limit'`))[0]?.value;
-    onRetry(`${what} needed more than DuckDB's ${cap ?? 'capped'} memory; retried with ${EXTRACT_MEMORY_HEADROOM}.`);
+    const cap = warehouse.memoryLimit;
+    if (!isOutOfMemory(error) || cap === undefined) throw error;
+    onRetry(`${what} needed more than DuckDB's ${cap} memory; retried with ${EXTRACT_MEMORY_HEADROOM}.`);
     await warehouse.run(`set global memory_limit = ${quoteLiteral(EXTRACT_MEMORY_HEADROOM)}`);
     try {
       return await work();
     } finally {
-      if (cap) await warehouse.run(`set global memory_limit = ${quoteLiteral(cap)}`).catch(() => undefined);
+      await warehouse.run(`set global memory_limit = ${quoteLiteral(cap)}`).catch(() => undefined);
     }
   }
 }

@@ -43,4 +43,14 @@ describe('memory headroom', () => {
     await expect(withMemoryHeadroom(warehouse, 'A typo', failing, () => undefined)).rejects.toThrow(/no_such_table/);
     expect(attempts).toBe(1);
   });
+
+  it('a warehouse opened without a cap is not given one: its out-of-memory error stands', async () => {
+    await warehouse.close();
+    warehouse = await Warehouse.open({ path: join(dir, 'w.duckdb') });
+    // Capped by hand, not by how it was opened: there is no cap of its own to come back to.
+    await warehouse.run(`set global memory_limit = '12MB'`);
+    const notices: string[] = [];
+    await expect(withMemoryHeadroom(warehouse, 'Parsing the documents', parseAll, (message) => notices.push(message))).rejects.toThrow(/Out of Memory/);
+    expect(notices).toEqual([]);
+  });
 });
