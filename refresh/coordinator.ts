@@ -189,8 +189,10 @@ export class RefreshCoordinator {
       this.options.spool.prune();
       for (const id of givenUp) misses.delete(id);
       this.unlisted = misses;
-      this.lastSuccessAt = new Date();
-      outcome = { ok: true, trigger, startedAt, endedAt: new Date(), result };
+      // One instant: health reports the last success and the run's end as the same time.
+      const endedAt = new Date();
+      this.lastSuccessAt = endedAt;
+      outcome = { ok: true, trigger, startedAt, endedAt, result };
     } catch (error) {
       outcome = { ok: false, trigger, startedAt, endedAt: new Date(), error: error instanceof Error ? error : new Error(String(error)), events: events.length };
     } finally {

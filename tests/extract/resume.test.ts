@@ -78,8 +78,9 @@ describe('kill -9 during a backfill, then resume', () => {
       expect(statuses.filter((s) => s === 'interrupted').length).toBeGreaterThanOrEqual(3);
       expect(statuses.filter((s) => s === 'interrupted').length).toBeLessThanOrEqual(kills.filter((k) => k.result.signal === 'SIGKILL').length);
       expect(statuses.filter((s) => s !== 'interrupted' && s !== 'succeeded')).toEqual([]);
-      const resumed = final.stdout.match(/resuming an unfinished full read/g) ?? [];
-      expect(resumed.length).toBeGreaterThan(0);
+      // Some run after the first picked up where a killed one stopped (the last killed run may itself have finished the read).
+      const later = [...kills.slice(1).map((k) => k.result.stdout), final.stdout].join('\n');
+      expect(later.match(/resuming an unfinished full read/g) ?? []).not.toEqual([]);
     } finally {
       await warehouse.close();
     }
