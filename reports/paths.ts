@@ -1,4 +1,5 @@
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publishedPathFor } from '../warehouse/publish.js';
 
@@ -8,8 +9,19 @@ import { publishedPathFor } from '../warehouse/publish.js';
  * sits beside it, like the published copy it is built from.
  */
 
-/** The package root: it holds `node_modules` with Evidence and the top-level Evidence config. */
-export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The package root: it holds `node_modules` with Evidence and the top-level Evidence config.
+ * Found as the nearest directory with a package.json above this module, which is the same
+ * whether it runs from source or from the CLI's compiled copy (bin/compiledSources.js).
+ */
+export const packageRoot = nearestPackageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function nearestPackageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`No package.json above ${from}`);
+  }
+}
 
 /** The Evidence project parts we keep in git. */
 export const reportsSourceDir = join(packageRoot, 'reports');

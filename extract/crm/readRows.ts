@@ -65,13 +65,18 @@ export async function readRows(options: ReadRowsOptions): Promise<number> {
 }
 
 /**
+ * The worker runs the parser module beside this one: compiled JavaScript when
+ * this module is (the CLI, bin/compiledSources.js), else the TypeScript source.
  * Worker threads do not inherit the TypeScript loader of the thread that
- * starts them (tsx for the CLI, vite-node in tests): the worker registers tsx
- * itself before importing its module.
+ * starts them (vite-node in tests, tsx where the CLI cannot compile): for a
+ * .ts module the worker registers tsx itself before importing it.
  */
 function startWorker(data: ParseWorkerData): Worker {
-  const module = new URL('./parseWorker.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(module)}); });`;
+  const compiled = import.meta.url.endsWith('.js');
+  const module = new URL(compiled ? './parseWorker.js' : './parseWorker.ts', import.meta.url).href;
+  const code = compiled
+    ? `import(${JSON.stringify(module)});`
+    : `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(module)}); });`;
   // The parser's heap holds a batch or two and csv-parse's buffers; a small young generation keeps it collecting
   // early instead of growing. The old generation must still fit the longest record allowed, a few times over.
   const maxOldGenerationSizeMb = 32 + Math.ceil((3 * data.range.maxRecordBytes) / (1024 * 1024));
