@@ -150,5 +150,13 @@ function describeOpenError(path: string, error: unknown): string {
   if (/lock/i.test(message)) {
     return `The warehouse ${path} is open in another process (DuckDB allows one writer per file); wait for it to finish or query the published copy.`;
   }
+  if (/replaying WAL/i.test(message)) {
+    // A .wal that belongs to another file (a .duckdb copied or restored without its own) stops every open. Moving
+    // it aside is the way out then; for a file that had its own WAL it would drop the writes since the checkpoint.
+    return (
+      `Cannot open the warehouse ${path}: DuckDB could not replay its write-ahead log ${path}.wal (${message.split('\n')[0]}). ` +
+      `If ${path} was copied or restored without its own .wal, move ${path}.wal aside and open it again; otherwise keep both files as they are.`
+    );
+  }
   return `Cannot open the warehouse ${path}: ${message.split('\n')[0]}`;
 }

@@ -91,6 +91,32 @@ describe('warehouse', () => {
     await warehouse.close();
   });
 
+  it('says what to do when the write-ahead log beside the file belongs to another file', async () => {
+    const { copyFileSync, renameSync } = await import('node:fs');
+    // A file whose last writes are still in its WAL (a checkpoint would fold them in; this one is never taken).
+    const source = join(dir, 'source.duckdb');
+    const writer = await Warehouse.open({ path: source });
+    await writer.run(`set checkpoint_threshold = '1TB'`);
+    await writer.run(`create table raw_stripe.things as select range as n from range(100)`);
+    copyFileSync(`${source}.wal`, join(dir, 'orphan.wal'));
+    await writer.close();
+    // Another warehouse, given that WAL as if it were its own.
+    const path = join(dir, 'w.duckdb');
+    const fresh = await Warehouse.open({ path });
+    const migrations = await fresh.all<{ n: number }>('select count(*) as n from meta.migrations');
+    await fresh.close();
+    copyFileSync(join(dir, 'orphan.wal'), `${path}.wal`);
+    const error = await Warehouse.open({ path }).then(() => undefined, (e: Error) => e);
+    expect(error?.message).toContain(`${path}.wal`);
+    expect(error?.message).toContain('move');
+    // The advice works: with the WAL moved aside the file opens as it was.
+    renameSync(`${path}.wal`, join(dir, 'aside.wal'));
+    const reopened = await Warehouse.open({ path });
+    expect(await reopened.all<{ n: number }>('select count(*) as n from meta.migrations')).toEqual(migrations);
+    expect(migrations[0]!.n).toBeGreaterThan(0);
+    await reopened.close();
+  });
+
   it('names the file when another process holds it', async () => {
     const path = join(dir, 'w.duckdb');
     const { spawnSync } = await import('node:child_process');
