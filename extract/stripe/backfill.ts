@@ -71,6 +71,8 @@ export interface BackfillContext {
   readonly warehouseTurns: RequestPool;
   /** Wall time spent merging completed streams (ms), windows split and loads made while reading, accumulated. */
   readonly timings: { mergeMs: number; splits: number; earlyLoads: number };
+  /** Told when a stream's full read is in its raw table, while other streams may still be read. */
+  readonly onStreamComplete?: (stream: string) => void;
 }
 
 /** Plans a fresh backfill of a stream (new windows, staging emptied) in one transaction. */
@@ -122,6 +124,7 @@ export async function runBackfills(context: BackfillContext, backfills: readonly
     if (open) return;
     completing.add(backfill);
     summaries.push(await completeStream(context, backfill));
+    context.onStreamComplete?.(backfill.definition.name);
   };
 
   const fail = (error: unknown): void => {

@@ -110,13 +110,36 @@ async function extract(options: ExtractStripeOptions): Promise<ExtractSummary> {
     }
     const derivedCounts = new Map<string, MergeCounts>();
     const timings = { mergeMs: 0, splits: 0, earlyLoads: 0 };
-    summaries.push(
-      ...(await runBackfills(
-        // A few windows more than request slots, so a window busy with its commit or sub-lists never leaves a slot idle.
-        { warehouse, reader, pool, runId, emit, activeWindowLimit: () => pool.size + 4, derivedCounts, writer, spool, timings, earlyLoadBytes: options.earlyLoadBytes ?? EARLY_LOAD_BYTES, warehouseTurns: new RequestPool(1) },
-        backfills,
-      )),
-    );
+    // Customers that other objects name but the customer list does not show (deleted ones) are retrieved by id.
+    // Those named by what was read so far are retrieved once the customer list is in its raw table, while the
+    // other streams are still read: their requests then share the rate budget with the lists instead of making
+    // a tail of their own after the last page. The check after the reads finds the rest.
+    let missingCustomers = 0;
+    const retrieveMissingCustomers = async (stagedStreams: readonly StreamDefinition[]): Promise<void> => {
+      const missing = await findMissingCustomers(warehouse, { stagedStreams });
+      missingCustomers += missing.length;
+      if (missing.length > 0) await stageMissingCustomers({ writer, reader, pool }, missing);
+    };
+    let earlyRetrieval: Promise<void> | undefined;
+    const onStreamComplete = (stream: string): void => {
+      if (stream !== 'customers' || !selected.has('customers')) return;
+      earlyRetrieval = retrieveMissingCustomers([]);
+      // Awaited after the reads, which rethrows its failure; until then it must not count as unhandled.
+      earlyRetrieval.catch(() => undefined);
+    };
+    try {
+      summaries.push(
+        ...(await runBackfills(
+          // A few windows more than request slots, so a window busy with its commit or sub-lists never leaves a slot idle.
+          { warehouse, reader, pool, runId, emit, activeWindowLimit: () => pool.size + 4, derivedCounts, writer, spool, timings, earlyLoadBytes: options.earlyLoadBytes ?? EARLY_LOAD_BYTES, warehouseTurns: new RequestPool(1), onStreamComplete },
+          backfills,
+        )),
+      );
+    } finally {
+      // Nothing of this run may still write once it has failed.
+      await earlyRetrieval?.catch(() => undefined);
+    }
+    await earlyRetrieval;
 
     // Changes since the cursors; the server time before reading them is the next cursor.
     const incrementalTime = reader.serverNow();
@@ -125,16 +148,12 @@ async function extract(options: ExtractStripeOptions): Promise<ExtractSummary> {
     const staged = incrementalStreams.length > 0 ? await stageIncrementalChanges({ writer, reader, pool, emit }, plan.incremental) : { progress: new Map(), applied: [] };
     const { progress } = staged;
 
-    // Customers that other objects name but the customer list does not show: deleted ones.
+    // The rest of the customers other objects name but the customer list does not show (those retrieved
+    // already are staged, and not looked for again).
     await writer.flush();
     const backfilledNow = new Set(backfills.map((backfill) => backfill.definition.name));
     const customersComplete = selected.has('customers') && (backfilledNow.has('customers') || plan.incremental.eventDriven.some((definition) => definition.name === 'customers'));
-    let missingCustomers = 0;
-    if (customersComplete) {
-      const missing = await findMissingCustomers(warehouse, { stagedStreams: incrementalStreams });
-      missingCustomers = missing.length;
-      if (missing.length > 0) await stageMissingCustomers({ writer, reader, pool }, missing);
-    }
+    if (customersComplete) await retrieveMissingCustomers(incrementalStreams);
     await writer.flush();
 
     // One transaction: staged changes reach the raw tables and the cursors advance together.

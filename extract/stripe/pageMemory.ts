@@ -18,19 +18,24 @@ export class PageMemory {
   private sinceCollection = 0;
   private scheduled = false;
 
-  constructor(private readonly bytesBetweenCollections = DEFAULT_BYTES_BETWEEN_COLLECTIONS) {}
+  constructor(
+    private readonly bytesBetweenCollections = DEFAULT_BYTES_BETWEEN_COLLECTIONS,
+    /** V8's collector; tests count calls with one of their own. */
+    private readonly collector: () => (() => void) | null = garbageCollector,
+  ) {}
 
   /** Counts a received page; a collection follows once enough has arrived since the last. */
   received(bytes: number): void {
     this.sinceCollection += bytes;
     if (this.sinceCollection < this.bytesBetweenCollections || this.scheduled) return;
-    const collect = garbageCollector();
+    const collect = this.collector();
     if (!collect) return;
-    this.sinceCollection = 0;
     this.scheduled = true;
-    // After the current callbacks: the page that tipped the count is itself still needed.
+    // After the current callbacks: the page that tipped the count is itself still needed. Pages received until
+    // then are the collection's to free, so the count starts over when it runs.
     setImmediate(() => {
       this.scheduled = false;
+      this.sinceCollection = 0;
       collect();
     }).unref();
   }

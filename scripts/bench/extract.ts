@@ -47,6 +47,8 @@ interface ServerReady {
 
 interface ServerStatsMessage {
   type: 'stats';
+  /** Requests answered in each second from the first request on: where the run falls short of the rate limit. */
+  perSecond: number[];
   /** CPU seconds the demo server process spent (user + system) since it began serving. */
   cpuSeconds: number;
   total: number;
@@ -112,6 +114,8 @@ async function serve(options: BenchOptions): Promise<void> {
   const server = await startDemoServer({ account, rateLimit: options.rateLimit, latencyMs: options.latencyMs, ...(options.prerender ? { prerender } : {}) });
   const prerenderSeconds = (performance.now() - prerenderStarted) / 1000;
   const cpuAtStart = process.cpuUsage();
+  const totals: number[] = [];
+  setInterval(() => totals.push(server.stats.total), 1000).unref();
   const ready: ServerReady = {
     type: 'ready',
     url: server.url,
@@ -124,7 +128,9 @@ async function serve(options: BenchOptions): Promise<void> {
   process.on('message', async (message: { type: string }) => {
     if (message.type === 'stats') {
       const cpu = process.cpuUsage(cpuAtStart);
-      const stats: ServerStatsMessage = { type: 'stats', cpuSeconds: (cpu.user + cpu.system) / 1e6, total: server.stats.total, byMethod: server.stats.byMethod, rateLimited: server.stats.rateLimited, serverErrors: server.stats.serverErrors };
+      const first = totals.findIndex((total) => total > 0);
+      const perSecond = first < 0 ? [] : [...totals.slice(first), server.stats.total].map((total, i, all) => total - (i === 0 ? 0 : all[i - 1]!));
+      const stats: ServerStatsMessage = { type: 'stats', perSecond, cpuSeconds: (cpu.user + cpu.system) / 1e6, total: server.stats.total, byMethod: server.stats.byMethod, rateLimited: server.stats.rateLimited, serverErrors: server.stats.serverErrors };
       process.send!(stats);
     } else if (message.type === 'stop') {
       await server.close();
@@ -170,8 +176,13 @@ async function bench(options: BenchOptions): Promise<void> {
     let peakHeap = 0;
     const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 100);
     let summary;
+    let stored = 0;
     try {
       summary = await extractStripe({ warehouse, apiKey: 'sk_test_bench', apiBase: ready.url, rate: options.rateLimit });
+      // Rows in the raw tables, counted there: the summary's new + updated counts an object two streams embed twice.
+      for (const { name } of await warehouse.all<{ name: string }>(`select table_name as name from information_schema.tables where table_schema = 'raw_stripe'`)) {
+        stored += (await warehouse.one<{ n: number }>(`select count(*) as n from raw_stripe."${name}"`))!.n;
+      }
     } finally {
       clearInterval(sampler);
       await warehouse.close();
@@ -181,7 +192,6 @@ async function bench(options: BenchOptions): Promise<void> {
     const extractorCpuSeconds = (cpu.user + cpu.system) / 1e6;
     child.send({ type: 'stats' });
     const stats = await nextMessage<ServerStatsMessage>(child, 'stats');
-    const stored = summary.streams.reduce((sum, s) => sum + s.new + s.updated + s.deleted, 0);
     const idealSeconds = ready.ideal.pages / options.rateLimit;
     const fileMb = (statSync(path).size + (existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0)) / 1024 / 1024;
     const result = {
@@ -205,6 +215,7 @@ async function bench(options: BenchOptions): Promise<void> {
       mergeSeconds: round(summary.timings.mergeSeconds, 1),
       windowSplits: summary.timings.windowSplits,
       serverCpuSeconds: round(stats.cpuSeconds, 1),
+      requestsPerSecond: stats.perSecond,
       peakRssMb: Math.round(peakRssMb()),
       peakHeapMb: Math.round(peakHeap / 1024 / 1024),
       warehouseMb: round(fileMb, 1),
@@ -228,6 +239,7 @@ async function bench(options: BenchOptions): Promise<void> {
       line('requests', `${result.requests} sent, ${stats.total} answered by the server (${Object.entries(stats.byMethod).map(([m, n]) => `${m} ${n}`).join(', ')}), ${stats.rateLimited} answered 429, ${summary.retries} retried`);
       line('warehouse writes', `${result.commits} commits of staged pages taking ${result.commitSeconds} s, stream merges ${result.mergeSeconds} s, ${result.windowSplits} windows split`);
       line('CPU', `extractor ${result.extractorCpuSeconds} s, demo server ${result.serverCpuSeconds} s (${options.prerender ? `objects rendered before the run, in ${result.prerenderSeconds} s` : 'rendering on each request'}; ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} at the end)`);
+      line('requests/s', `${stats.perSecond.join(' ')} (each second from the first request; the limit is ${options.rateLimit})`);
       line('peak RSS', `${result.peakRssMb} MB (target < 300 MB); peak JS heap ${result.peakHeapMb} MB`);
       // A load or merge retried with more memory (bulkSettings.ts) is said here: it raises the peak.
       for (const notice of summary.notices) line('notice', notice);

@@ -93,6 +93,31 @@ describe('a request that keeps failing', () => {
     expect((await rawSnapshot(path))['invoices']!.size).toBe(account.counts()['invoices']);
   });
 
+  it('retrieving a deleted customer during a backfill: the run fails naming the customer, no stream is half there, and a rerun brings it', async () => {
+    const path = `${temp.dir}/deleted-customer.duckdb`;
+    const listed = new Set(account.ids('customers'));
+    // A customer Stripe no longer lists that a subscription still names: retrieved by id while the other streams are read.
+    const deleted = (account.objects('subscriptions') as Json[]).map((s) => s['customer'] as string).find((id) => !listed.has(id));
+    expect(deleted, 'the demo account has a deleted customer with a subscription').toBeDefined();
+    const proxy = await startProxy(server, (p) => (p === `/v1/customers/${deleted}` ? serverError : undefined));
+    try {
+      await expect(extractOnce(path, server, { apiBase: proxy.url })).rejects.toThrow(
+        `The request for customers: customer ${deleted} (named by other objects, absent from the customer list) kept failing after 8 attempts`,
+      );
+    } finally {
+      await proxy.close();
+    }
+    const partial = await rawSnapshot(path);
+    expect(partial['customers']!.has(deleted!)).toBe(false);
+    // Each stream is in its raw table whole or not at all; the staged retrievals never reached one.
+    for (const stream of ['customers', 'subscriptions', 'invoices', 'charges']) {
+      expect([0, account.ids(stream).length], stream).toContain(partial[stream]!.size);
+    }
+    await extractOnce(path, server);
+    const after = await rawSnapshot(path);
+    expect(after['customers']!.get(deleted!)?.deleted).toBe(true);
+  });
+
   it('a 4xx other than 404 and 429 stops the CLI at once with exit 1, naming the stream and object', async () => {
     const path = `${temp.dir}/cli.duckdb`;
     await extractOnce(path, server);
