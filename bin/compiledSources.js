@@ -7,12 +7,16 @@
 // under 300 MB). esbuild applies the same file-by-file transform tsx does, so
 // the compiled modules behave exactly as the sources do under tsx or vitest.
 //
-// Builds live in node_modules/.cache/tributary/<key>/, mirroring the source
-// tree. The key hashes every source file's path, size and mtime and esbuild's
-// version: an edit makes a new key, so a command never runs stale code, and
-// `npm ci` starts from nothing. A build is written to a temporary directory
-// and renamed into place, so commands started together (the test suite does
-// that) never see half of one.
+// Builds live in .build/<key>/ (gitignored), mirroring the source tree. They
+// must sit under the package's own package.json, outside node_modules: its
+// "type": "module" is what makes Node load the .js files as ES modules (under
+// node_modules Node stops looking for it, and only Node 20.19's syntax
+// detection, parsing each file twice, would save the day), and bare imports
+// resolve to the package's node_modules. The key hashes every source file's
+// path, size and mtime, this file's, and esbuild's version: an edit makes a
+// new key, so a command never runs stale code. A build is written to a
+// temporary directory and renamed into place, so commands started together
+// (the test suite does that) never see half of one.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,7 +28,7 @@ const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The directories holding the code commands run (tests run from source, under vitest). */
 export const SOURCE_DIRS = ['cli', 'config', 'demo', 'errors', 'extract', 'refresh', 'reports', 'scripts', 'serve', 'transform', 'warehouse'];
 
-const cacheDir = join(packageRoot, 'node_modules', '.cache', 'tributary');
+const buildsDir = join(packageRoot, '.build');
 /** Older builds kept besides the newest, for commands still running from them (a scheduler imports lazily). */
 const KEEP_BUILDS = 4;
 /** A temporary build directory this old was left by a killed build. */
@@ -41,10 +45,10 @@ export class CompileError extends Error {}
  */
 export async function compiledUrl(source) {
   const sources = listSources();
-  const buildDir = join(cacheDir, buildKey(sources));
+  const buildDir = join(buildsDir, buildKey(sources));
   if (!existsSync(buildDir)) {
     try {
-      mkdirSync(cacheDir, { recursive: true });
+      mkdirSync(buildsDir, { recursive: true });
     } catch {
       return undefined;
     }
@@ -72,7 +76,8 @@ function listSources() {
 function buildKey(sources) {
   const hash = createHash('sha256');
   hash.update(`esbuild ${createRequire(import.meta.url)('esbuild/package.json').version}\n`);
-  for (const file of sources) {
+  // How the sources are compiled is part of what a build is.
+  for (const file of [fileURLToPath(import.meta.url), ...sources]) {
     const stat = statSync(file);
     hash.update(`${relative(packageRoot, file)} ${stat.size} ${stat.mtimeMs}\n`);
   }
@@ -113,9 +118,9 @@ async function build(sources, buildDir) {
 function pruneOldBuilds(current) {
   try {
     const now = Date.now();
-    const builds = readdirSync(cacheDir, { withFileTypes: true })
+    const builds = readdirSync(buildsDir, { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
-      .map((entry) => ({ path: join(cacheDir, entry.name), mtimeMs: statSync(join(cacheDir, entry.name)).mtimeMs }));
+      .map((entry) => ({ path: join(buildsDir, entry.name), mtimeMs: statSync(join(buildsDir, entry.name)).mtimeMs }));
     const finished = builds.filter((b) => !b.path.includes('.tmp-') && b.path !== current).sort((a, b) => b.mtimeMs - a.mtimeMs);
     for (const old of finished.slice(KEEP_BUILDS)) rmSync(old.path, { recursive: true, force: true });
     for (const abandoned of builds.filter((b) => b.path.includes('.tmp-') && now - b.mtimeMs > ABANDONED_MS)) rmSync(abandoned.path, { recursive: true, force: true });

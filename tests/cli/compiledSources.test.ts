@@ -11,7 +11,7 @@ const REPO = join(fileURLToPath(import.meta.url), '..', '..', '..');
  * bin/compiledSources.js works on the package it sits in: each test copies it
  * (and bin/tributary.js) into a package of its own, with a node_modules that
  * links only esbuild and tsx, so
- * the builds it makes land in that package's cache and never in the repo's.
+ * the builds it makes land in that package and never in the repo.
  */
 let pkg: string;
 beforeEach(() => {
@@ -38,7 +38,7 @@ catch (error) { console.log(error.constructor.name + ': ' + error.message); }`;
   return result.stdout;
 }
 
-const builds = () => readdirSync(join(pkg, 'node_modules', '.cache', 'tributary')).sort();
+const builds = () => readdirSync(join(pkg, '.build')).sort();
 
 describe('compiledSources', () => {
   it('compiles the sources once and runs the compiled JavaScript, with the same imports', () => {
@@ -46,7 +46,7 @@ describe('compiledSources', () => {
     expect(first).toContain('answer 42 from js');
     const url = /^url (.+)$/m.exec(first)![1]!;
     expect(url.endsWith('/cli/main.js')).toBe(true);
-    expect(url).toContain('/node_modules/.cache/tributary/');
+    expect(url).toContain(`${pathToFileURL(pkg).href}/.build/`);
     expect(builds()).toHaveLength(1);
 
     const second = runCompiled();
@@ -105,7 +105,8 @@ describe('compiledSources', () => {
   });
 
   it('runs the CLI from the build, says which file does not compile, and falls back to tsx where no build can be written', () => {
-    const cli = (args: string[] = []) => spawnSync(process.execPath, [join(pkg, 'bin', 'tributary.js'), ...args], { encoding: 'utf8' });
+    // Without Node's guessing of module syntax (Node 20 before 20.19 has none): the build is ES modules by its package's type.
+    const cli = (args: string[] = []) => spawnSync(process.execPath, ['--no-experimental-detect-module', join(pkg, 'bin', 'tributary.js'), ...args], { encoding: 'utf8' });
     expect(cli().stdout).toBe('answer 42 from js\n');
 
     writeFileSync(join(pkg, 'warehouse', 'answer.ts'), 'export const answer: number = 41 +;\n');
@@ -114,9 +115,9 @@ describe('compiledSources', () => {
     expect(broken.stderr).toMatch(/^tributary: the sources do not compile: warehouse\/answer\.ts:1:\d+: /);
 
     writeFileSync(join(pkg, 'warehouse', 'answer.ts'), 'export const answer: number = 44;\n');
-    // A file where the cache directory should be: the build cannot be written, as on a read-only install.
-    rmSync(join(pkg, 'node_modules', '.cache'), { recursive: true, force: true });
-    writeFileSync(join(pkg, 'node_modules', '.cache'), '');
+    // A file where the build directory should be: no build can be written, as on a read-only install.
+    rmSync(join(pkg, '.build'), { recursive: true, force: true });
+    writeFileSync(join(pkg, '.build'), '');
     const fallback = cli();
     expect(fallback.stderr).toBe('');
     expect(fallback.stdout).toBe('answer 44 from ts\n');
