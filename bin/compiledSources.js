@@ -18,7 +18,7 @@
 // temporary directory and renamed into place, so commands started together
 // (the test suite does that) never see half of one.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,8 +29,10 @@ const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SOURCE_DIRS = ['cli', 'config', 'demo', 'errors', 'extract', 'refresh', 'reports', 'scripts', 'serve', 'transform', 'warehouse'];
 
 const buildsDir = join(packageRoot, '.build');
-/** Older builds kept besides the newest, for commands still running from them (a scheduler imports lazily). */
+/** Older builds kept besides the newest (and besides any a live process runs from). */
 const KEEP_BUILDS = 4;
+/** Inside a build: a file per process that ran from it, named by its pid. */
+const RUNNING_DIR = '.running';
 /** A temporary build directory this old was left by a killed build. */
 const ABANDONED_MS = 10 * 60_000;
 
@@ -55,7 +57,42 @@ export async function compiledUrl(source) {
     await build(sources, buildDir);
     pruneOldBuilds(buildDir);
   }
+  markRunning(buildDir);
   return pathToFileURL(join(buildDir, source.replace(/\.ts$/, '.js'))).href;
+}
+
+/**
+ * A command imports most of its modules lazily, and `tributary serve` runs
+ * for weeks: a build must outlive edits made meanwhile. Pruning keeps every
+ * build with a live process in its running list.
+ */
+function markRunning(buildDir) {
+  try {
+    const mark = join(buildDir, RUNNING_DIR, String(process.pid));
+    mkdirSync(dirname(mark), { recursive: true });
+    writeFileSync(mark, '');
+    process.once('exit', () => rmSync(mark, { force: true }));
+  } catch {
+    // Unmarked, the build is only pruned once four newer ones exist.
+  }
+}
+
+function inUse(buildDir) {
+  let pids;
+  try {
+    pids = readdirSync(join(buildDir, RUNNING_DIR));
+  } catch {
+    return false;
+  }
+  return pids.some((pid) => {
+    try {
+      process.kill(Number(pid), 0);
+      return true;
+    } catch (error) {
+      // EPERM: alive, another user's.
+      return error?.code === 'EPERM';
+    }
+  });
 }
 
 function listSources() {
@@ -122,7 +159,7 @@ function pruneOldBuilds(current) {
       .filter((entry) => entry.isDirectory())
       .map((entry) => ({ path: join(buildsDir, entry.name), mtimeMs: statSync(join(buildsDir, entry.name)).mtimeMs }));
     const finished = builds.filter((b) => !b.path.includes('.tmp-') && b.path !== current).sort((a, b) => b.mtimeMs - a.mtimeMs);
-    for (const old of finished.slice(KEEP_BUILDS)) rmSync(old.path, { recursive: true, force: true });
+    for (const old of finished.slice(KEEP_BUILDS)) if (!inUse(old.path)) rmSync(old.path, { recursive: true, force: true });
     for (const abandoned of builds.filter((b) => b.path.includes('.tmp-') && now - b.mtimeMs > ABANDONED_MS)) rmSync(abandoned.path, { recursive: true, force: true });
   } catch {
     // Pruning is housekeeping: a build in use elsewhere or a permissions quirk must not fail the command.

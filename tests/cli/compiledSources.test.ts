@@ -68,13 +68,32 @@ describe('compiledSources', () => {
     expect(builds()).toHaveLength(3);
   });
 
-  it('keeps the newest builds and prunes the rest', () => {
-    for (let version = 0; version < 7; version++) {
-      writeFileSync(join(pkg, 'warehouse', 'answer.ts'), `export const answer: number = ${version};\n`);
-      expect(runCompiled()).toContain(`answer ${version} from js`);
+  it('keeps the newest builds and prunes the rest, but never one a live process runs from', async () => {
+    const { spawn } = await import('node:child_process');
+    // A long-running command (serve) started on the first build: it imports lazily, so its build must stay.
+    writeFileSync(join(pkg, 'cli', 'serve.ts'), "await new Promise((resolve) => setTimeout(resolve, 60_000));\n");
+    const script = `const { compiledUrl } = await import(${JSON.stringify(pathToFileURL(join(pkg, 'bin', 'compiledSources.js')).href)}); const url = await compiledUrl('cli/serve.ts'); console.log(url); await import(url);`;
+    const server = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const serving = await new Promise<string>((resolve) => server.stdout.once('data', (chunk) => resolve(String(chunk).trim())));
+      const servingBuild = fileURLToPath(serving).split('/.build/')[1]!.split('/')[0]!;
+      for (let version = 0; version < 7; version++) {
+        writeFileSync(join(pkg, 'warehouse', 'answer.ts'), `export const answer: number = ${version};\n`);
+        expect(runCompiled()).toContain(`answer ${version} from js`);
+      }
+      // The current build, the four before it, and the one the live process runs from.
+      expect(builds()).toHaveLength(6);
+      expect(builds()).toContain(servingBuild);
+      server.kill();
+      await new Promise((resolve) => server.once('exit', resolve));
+      writeFileSync(join(pkg, 'warehouse', 'answer.ts'), 'export const answer: number = 99;\n');
+      expect(runCompiled()).toContain('answer 99 from js');
+      // Once that process is gone, its build goes like any other.
+      expect(builds()).toHaveLength(5);
+      expect(builds()).not.toContain(servingBuild);
+    } finally {
+      server.kill();
     }
-    // The current build and the four before it.
-    expect(builds()).toHaveLength(5);
   });
 
   it('names the file, line and column of a source that does not compile', () => {
