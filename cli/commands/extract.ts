@@ -129,7 +129,7 @@ class ProgressLines implements ProgressDisplay {
       case 'stream_started':
         this.started.set(event.stream, now);
         this.lastLine.set(event.stream, now);
-        this.write(`${event.stream}: ${describeMode(event.mode)}${event.windows ? ` (${event.windows} windows)` : ''}`);
+        this.write(`${event.stream}: ${describeMode(event.mode)}${event.windows ? ` (${event.windows} ${event.windows === 1 ? 'window' : 'windows'})` : ''}`);
         return;
       case 'stream_progress': {
         if (now - (this.lastLine.get(event.stream) ?? 0) < this.intervalMs) return;

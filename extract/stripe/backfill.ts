@@ -82,7 +82,7 @@ export async function startBackfill(
   options: { t0: number; accountCreated: number | undefined; runId: string; windowsPerStream?: number; spool: BackfillSpool },
 ): Promise<StreamBackfill> {
   const { t0 } = options;
-  const count = options.windowsPerStream ?? DEFAULT_WINDOWS_PER_STREAM;
+  const count = options.windowsPerStream ?? definition.backfillWindows ?? DEFAULT_WINDOWS_PER_STREAM;
   const ranges =
     definition.history === 'last_30_days'
       ? planWindowRanges(Math.max(t0 - EVENT_RETENTION_SECONDS, options.accountCreated ?? 0), t0, count, { openStart: false })

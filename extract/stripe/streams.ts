@@ -59,6 +59,13 @@ export interface StreamDefinition {
   readonly customerFields: readonly string[];
   /** Backfill range: the account's whole history, or the 30 days Stripe keeps events. */
   readonly history: 'all' | 'last_30_days';
+  /**
+   * Windows a full read starts with (8 unless said). The catalog (products, prices, coupons) is a
+   * handful to a few hundred objects in a SaaS account: one window reads it in a request or
+   * two where eight take eight. A catalog that turns out long is split like any long window
+   * once the reading runs short of windows.
+   */
+  readonly backfillWindows?: number;
 }
 
 const base = {
@@ -94,6 +101,7 @@ export const streams: readonly StreamDefinition[] = [
   {
     ...base,
     name: 'products',
+    backfillWindows: 1,
     objectType: 'product',
     incremental: 'events',
     list: (api, params) => api.products.list(params),
@@ -104,6 +112,7 @@ export const streams: readonly StreamDefinition[] = [
   {
     ...base,
     name: 'prices',
+    backfillWindows: 1,
     objectType: 'price',
     incremental: 'events',
     list: (api, params) => api.prices.list(params),
@@ -115,6 +124,7 @@ export const streams: readonly StreamDefinition[] = [
   {
     ...base,
     name: 'coupons',
+    backfillWindows: 1,
     objectType: 'coupon',
     incremental: 'events',
     list: (api, params) => api.coupons.list(params),

@@ -11,10 +11,17 @@ import { demoAccount, extractOnce, rawSnapshot, startDemo, tempDir } from './sup
 let server: DemoServer;
 const temp = tempDir('tributary-splits-');
 let split: ExtractSummary;
+let byDefault: ExtractSummary;
+/** Windows each stream's full read started with, by the default plan. */
+const startedWith = new Map<string, number>();
 
 beforeAll(async () => {
   server = await startDemo(demoAccount(250, 42), { latencyMs: 5 });
-  await extractOnce(`${temp.dir}/default.duckdb`, server);
+  byDefault = await extractOnce(`${temp.dir}/default.duckdb`, server, {
+    onProgress: (event) => {
+      if (event.type === 'stream_started' && event.windows !== undefined) startedWith.set(event.stream, event.windows);
+    },
+  });
   split = await extractOnce(`${temp.dir}/split.duckdb`, server, { windowsPerStream: 1, concurrency: 8 });
 });
 afterAll(async () => {
@@ -23,6 +30,26 @@ afterAll(async () => {
 });
 
 describe('splitting long windows', () => {
+  it('starts the catalog with one window a stream and the others with eight', () => {
+    expect(Object.fromEntries(startedWith)).toEqual({
+      customers: 8,
+      products: 1,
+      prices: 1,
+      coupons: 1,
+      subscriptions: 8,
+      invoices: 8,
+      invoiceitems: 8,
+      charges: 8,
+      refunds: 8,
+      disputes: 8,
+      balance_transactions: 8,
+      credit_notes: 8,
+      events: 8,
+    });
+    // One window reads a short catalog in one request.
+    for (const stream of ['products', 'coupons']) expect(byDefault.streams.find((s) => s.stream === stream)!.pages, stream).toBe(1);
+  });
+
   it('splits windows when the streams have too few to keep the pool busy', () => {
     // How many depends on the machine's speed (idle capacity is looked for every 250 ms); that it happens does not.
     expect(split.timings.windowSplits).toBeGreaterThan(0);
