@@ -1,7 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf } from '../errors/index.js';
+import { dropOutputOnceReaderLeaves } from './closedOutput.js';
 import { commands } from './commands/index.js';
 import { reportFailure } from './output.js';
+
+dropOutputOnceReaderLeaves(process.stdout);
+dropOutputOnceReaderLeaves(process.stderr);
 
 const program = new Command('tributary')
   .description('Stripe as the system of record, the CRM as an honest read-only view: extract, build, query and report.')

@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Warehouse } from '../../warehouse/warehouse.js';
 import type { DemoServer } from '../../demo/server/startDemoServer.js';
 import { cliEnv, demoAccount, runCli, startDemo, tempDir, type CliResult } from './support.js';
 
@@ -30,6 +33,28 @@ describe('tributary extract stripe', () => {
     // Only the streams asked for.
     expect(first.stdout).not.toMatch(/invoices\s+│/);
     expect(first.stdout).toMatch(/\n\d+ requests in [\d.]+ s\.\n$/);
+  });
+
+  it('finishes its work when the reader of its output goes away (`| head`), without a stack trace', async () => {
+    const path = `${temp.dir}/head.duckdb`;
+    const child = spawn(process.execPath, [join(process.cwd(), 'bin/tributary.js'), 'extract', 'stripe', '--rate', '200'], { cwd: temp.dir, env: cliEnv(server, path), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    // Like `head -1`: read the first line, then close the pipe.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const warehouse = await Warehouse.open({ path });
+    try {
+      // The whole read reached the raw tables, and the run is recorded as a success.
+      expect(await warehouse.all(`select status from meta.runs`)).toEqual([{ status: 'succeeded' }]);
+      const customers = await warehouse.one<{ n: number }>(`select count(*)::int as n from raw_stripe.customers where not deleted`);
+      expect(customers!.n).toBe(server.account.ids('customers').length);
+    } finally {
+      await warehouse.close();
+    }
   });
 
   it('a second run is incremental', async () => {
