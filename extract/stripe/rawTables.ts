@@ -171,6 +171,9 @@ export async function dedupeBackfillTable(session: SqlSession, stream: string): 
   );
 }
 
+/** The seq of rows a full read carries over from the raw table: read rows have clock-based ones (nextSeq). */
+const CARRIED_SEQ = 0;
+
 /**
  * Completes a full read: the backfill table (deduplicated first), with the
  * rows it lacks carried over from the raw table, becomes the raw table in one
@@ -178,9 +181,6 @@ export async function dedupeBackfillTable(session: SqlSession, stream: string): 
  * (and the list shows everything) were deleted in Stripe and are marked so,
  * keeping their data; rows created since (by webhooks, say) stay as they are.
  */
-/** The seq of rows a full read carries over from the raw table: read rows have clock-based ones (nextSeq). */
-const CARRIED_SEQ = 0;
-
 export async function completeBackfillTable(session: SqlSession, stream: string, options: MergeOptions): Promise<MergeCounts> {
   const raw = rawTable(stream);
   const backfill = backfillTable(stream);
