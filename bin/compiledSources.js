@@ -95,6 +95,19 @@ function inUse(buildDir) {
   });
 }
 
+/**
+ * The URL to import to run `source`: its compiled copy, or where none can be
+ * written the source itself, with tsx registered to load it. Throws
+ * CompileError as compiledUrl does.
+ */
+export async function runnableUrl(source) {
+  const url = await compiledUrl(source);
+  if (url) return url;
+  const { register } = await import('tsx/esm/api');
+  register();
+  return pathToFileURL(join(packageRoot, source)).href;
+}
+
 function listSources() {
   const files = [];
   const walk = (dir) => {

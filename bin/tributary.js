@@ -9,23 +9,17 @@
 // was ~30 MB of its peak RSS with no speed to show for it (bench:extract,
 // bench:demo). `npm start` and `npm run bench:extract` run node with the
 // same flag.
-import { CompileError, compiledUrl } from './compiledSources.js';
+import { CompileError, runnableUrl } from './compiledSources.js';
 
 // Stack traces name the TypeScript lines only when asked for (source maps cost memory on every load).
 if (process.argv.includes('--verbose')) process.setSourceMapsEnabled(true);
 
 let entry;
 try {
-  entry = await compiledUrl('cli/main.ts');
+  entry = await runnableUrl('cli/main.ts');
 } catch (error) {
   if (!(error instanceof CompileError)) throw error;
   process.stderr.write(`tributary: the sources do not compile: ${error.message}\n`);
   process.exit(1);
 }
-if (entry) {
-  await import(entry);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../cli/main.ts');
-}
+await import(entry);

@@ -39,6 +39,8 @@ describe('npm start', () => {
     const flags = /^#!\/usr\/bin\/env -S node (.+)$/.exec(shebang)?.[1];
     expect(flags).toBe('--max-semi-space-size=1');
     expect(manifest.scripts['start']).toBe(`node ${flags} bin/tributary.js start`);
+    // bench:extract measures the CLI's memory, so it runs with the same flags.
+    expect(manifest.scripts['bench:extract']).toBe(`node ${flags} scripts/runCompiled.js scripts/bench/extract.ts`);
   });
 
   it('on a fresh clone without a key: a demo refresh, the reports built, then served at the printed URL', { timeout: 1_200_000 }, async () => {
